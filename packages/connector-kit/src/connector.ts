@@ -1,0 +1,88 @@
+import type { z } from "zod";
+import type { ConnectErrorCode } from "./errors.ts";
+
+/** Structured logger handed to connectors. Never pass secrets to it. */
+export interface ConnectorLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** How a synced user signs in: through the directory it came from. */
+export type DirectorySignIn = "microsoft" | "google";
+
+/** One user as a directory returns it, normalized across connectors. */
+export type DirectoryUser = {
+  /** The directory's stable object id (Entra `id`, Google `id`). */
+  externalId: string;
+  /** Derived per spec §4.2: `mail`, else a UPN that is an address and not a guest `#EXT#` name. */
+  email: string | null;
+  givenName: string | null;
+  surname: string | null;
+  displayName: string | null;
+  /** `false` for disabled (Entra `accountEnabled = false`) or suspended (Google) accounts. */
+  enabled: boolean;
+  /**
+   * String properties requested for alias templates, keyed by the connector's canonical
+   * field name (one of `templateFields`). Missing or empty values are `null`.
+   */
+  attributes: Readonly<Record<string, string | null>>;
+};
+
+/** A selected directory group with its transitive user members. */
+export type DirectoryGroup = {
+  externalId: string;
+  name: string;
+  /** External ids of every user in the group or in a group nested in it, each once. */
+  memberIds: readonly string[];
+};
+
+/** Options every call receives. */
+export type Input<S> = {
+  settings: S;
+  secret: string;
+  log: ConnectorLogger;
+  signal?: AbortSignal;
+};
+
+/** `readUsers` also receives the template fields to request (for Graph: `$select`). */
+export type ReadInput<S> = Input<S> & { fields: readonly string[] };
+
+export type ConnectResult =
+  | { ok: true }
+  | { ok: false; code: ConnectErrorCode; message: string; details?: Record<string, unknown> };
+
+/**
+ * A directory plugged into Roster. Build one with a factory and check it with
+ * `defineConnector`; register it in the API's list of installed connectors.
+ */
+export interface Connector<S extends z.ZodObject = z.ZodObject> {
+  /** Stable id stored on connections, e.g. `entra-id`. */
+  type: string;
+  displayName: string;
+  status: "available" | "coming-soon";
+  /** How users synced from this directory sign in. */
+  signIn: DirectorySignIn;
+  /** The settings form: validates API input and renders as JSON Schema in the admin UI. */
+  settings: S;
+  /** The write-only secret: its label in the form and its validation. */
+  secret: { label: string; schema: z.ZodType<string> };
+  /** Field names an alias template may name as `%field%` (canonical casing). */
+  templateFields: readonly string[];
+  /** Group ids the settings select for synchronization as application groups ([] for none). */
+  selectedGroupIds(settings: z.output<S>): readonly string[];
+  /** Tests credentials, permissions and scope. Never throws for expected failures. */
+  connect(input: Input<z.output<S>>): Promise<ConnectResult>;
+  /**
+   * Reads the scoped users page by page. The read is complete if and only if the iterator
+   * finishes without throwing; any failure throws a `ConnectorError`.
+   */
+  readUsers(input: ReadInput<z.output<S>>): AsyncIterable<DirectoryUser[]>;
+  /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
+  readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
+}
+
+/** Identity function that checks a connector object against the interface. */
+export const defineConnector = <S extends z.ZodObject>(connector: Connector<S>): Connector<S> =>
+  connector;

@@ -1,0 +1,5 @@
+export * from "./alias-template.ts";
+export * from "./connector.ts";
+export * from "./errors.ts";
+export * from "./registry.ts";
+export * from "./sync-options.ts";
