@@ -1,0 +1,22 @@
+import type { ConnectorRegistry } from "@roster/connector-kit";
+import type { DbHandle } from "@roster/db";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./logger.ts";
+import type { Keyring } from "./secrets.ts";
+
+/** What every core verb may use; built once by the app, passed down, never imported. */
+export type CoreDeps = {
+  db: DbHandle;
+  clock: Clock;
+  log: Logger;
+  keyring: Keyring;
+  connectors: ConnectorRegistry;
+  /** Product name used in emails and notifications. */
+  appName?: string;
+};
+
+/** Who is acting: a signed-in user, or the system (scheduler, bootstrap). */
+export type Actor = { kind: "user"; userId: string } | { kind: "system" };
+
+/** A call on behalf of one tenant: every query filters by `tenantId`. */
+export type Ctx = CoreDeps & { tenantId: string; actor: Actor };

@@ -1,0 +1,58 @@
+export type LogFields = Record<string, unknown>;
+
+export type Logger = {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+};
+
+type Level = "debug" | "info" | "warn" | "error";
+const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+// Field names whose values never reach a log line, whatever a caller passes.
+const SECRET_FIELD =
+  /secret|password|passwd|pin|token|authorization|cookie|api[-_]?key|ciphertext/i;
+
+/** Replaces values of secret-looking keys with "[redacted]", recursively. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      SECRET_FIELD.test(key) ? "[redacted]" : redact(item, depth + 1),
+    ]),
+  );
+}
+
+/** Structured JSON lines; secret-looking fields are redacted before writing. */
+export function createLogger(
+  options: { level?: Level; write?: (line: string) => void; base?: LogFields } = {},
+): Logger {
+  const threshold = LEVELS[options.level ?? "info"];
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const base = options.base ?? {};
+  const emit = (level: Level, message: string, fields?: LogFields) => {
+    if (LEVELS[level] < threshold) return;
+    const entry = { time: new Date().toISOString(), level, message, ...base, ...fields };
+    write(JSON.stringify(redact(entry)));
+  };
+  return {
+    debug: (message, fields) => emit("debug", message, fields),
+    info: (message, fields) => emit("info", message, fields),
+    warn: (message, fields) => emit("warn", message, fields),
+    error: (message, fields) => emit("error", message, fields),
+    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+  };
+}
+
+/** A logger that keeps its lines in memory: tests read them back. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return Object.assign(createLogger({ level: "debug", write: (line) => lines.push(line) }), {
+    lines,
+  });
+}

@@ -1,0 +1,42 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type Client, createClient } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import * as schema from "./schema/index.ts";
+
+export type Database = LibSQLDatabase<typeof schema>;
+
+export type DbHandle = {
+  db: Database;
+  /** The raw libSQL client, for bulk statements Drizzle's builder is too slow for. */
+  client: Client;
+  close(): void;
+};
+
+export const DEFAULT_DATABASE_URL = "file:./data/roster.db";
+
+/** Opens a libSQL database: a local file (its folder created) or a libSQL server by URL. */
+export async function createDb(
+  options: { url?: string; authToken?: string } = {},
+): Promise<DbHandle> {
+  const url = options.url ?? DEFAULT_DATABASE_URL;
+  const localPath = localFilePath(url);
+  if (localPath) mkdirSync(dirname(localPath), { recursive: true });
+  const client = createClient({ url, authToken: options.authToken });
+  if (localPath) {
+    // WAL lets readers (the API) proceed while a sync writes; busy_timeout makes a second
+    // process wait for the write lock instead of failing at once.
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA busy_timeout = 10000");
+    await client.execute("PRAGMA synchronous = NORMAL");
+  }
+  await client.execute("PRAGMA foreign_keys = ON");
+  const db = drizzle(client, { schema, casing: "snake_case" });
+  return { db, client, close: () => client.close() };
+}
+
+function localFilePath(url: string): string | null {
+  if (!url.startsWith("file:")) return null;
+  const path = url.slice("file:".length).split("?")[0] ?? "";
+  return path === "" || path === ":memory:" ? null : path;
+}

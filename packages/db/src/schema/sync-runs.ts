@@ -1,0 +1,85 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { timestamp } from "./columns.ts";
+import { tenants } from "./tenants.ts";
+
+export const RUN_OUTCOMES = [
+  "running",
+  "succeeded",
+  "completed_with_errors",
+  "needs_review",
+  "failed",
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+export const RUN_TRIGGERS = ["manual", "automatic"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export type RunCounts = {
+  created: number;
+  updated: number;
+  restored: number;
+  deleted: number;
+  skipped: number;
+  unchanged: number;
+  failed: number;
+};
+
+export const syncRuns = sqliteTable(
+  "sync_runs",
+  {
+    id: text().primaryKey(),
+    tenantId: text()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Kept after the connection is deleted: the log outlives it. */
+    connectionId: text().notNull(),
+    trigger: text({ enum: RUN_TRIGGERS }).notNull(),
+    triggeredBy: text(),
+    outcome: text({ enum: RUN_OUTCOMES }).notNull(),
+    error: text(),
+    counts: text({ mode: "json" }).$type<RunCounts>().notNull(),
+    /** Deletions above the limit were confirmed by an administrator for this run. */
+    deletionLimitLifted: integer({ mode: "boolean" }).notNull().default(false),
+    /** Deletions a needs_review run held back (shown to the administrator). */
+    pendingDeletions: integer().notNull().default(0),
+    /** The scheduled slot this automatic run serves: one run per slot across instances. */
+    slot: timestamp(),
+    /** Lease: a running run whose lease lapsed belongs to a dead process. */
+    leaseOwner: text(),
+    leaseExpiresAt: timestamp(),
+    startedAt: timestamp().notNull(),
+    finishedAt: timestamp(),
+  },
+  (t) => [
+    // spec §4: only one run of a connection at a time
+    uniqueIndex("sync_runs_one_running").on(t.connectionId).where(sql`${t.outcome} = 'running'`),
+    uniqueIndex("sync_runs_connection_slot_unique")
+      .on(t.connectionId, t.slot)
+      .where(sql`${t.slot} is not null`),
+    index("sync_runs_connection_started_idx").on(t.connectionId, t.startedAt),
+    index("sync_runs_tenant_idx").on(t.tenantId),
+  ],
+);
+
+export const RUN_ISSUE_KINDS = ["failure", "warning"] as const;
+
+/** A user that failed, or a warning, recorded on a run. */
+export const syncRunIssues = sqliteTable(
+  "sync_run_issues",
+  {
+    id: text().primaryKey(),
+    runId: text()
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: "cascade" }),
+    kind: text({ enum: RUN_ISSUE_KINDS }).notNull(),
+    externalId: text(),
+    email: text(),
+    displayName: text(),
+    code: text().notNull(),
+    message: text().notNull(),
+  },
+  (t) => [index("sync_run_issues_run_idx").on(t.runId, t.kind)],
+);
+
+export type SyncRun = typeof syncRuns.$inferSelect;
+export type SyncRunIssue = typeof syncRunIssues.$inferSelect;
