@@ -4,6 +4,7 @@ export * from "./connections/index.ts";
 export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./logger.ts";
+export * from "./permissions.ts";
 export * from "./runs/index.ts";
 export * from "./secrets.ts";
 export * from "./sync/index.ts";
