@@ -11,9 +11,29 @@ export type Logger = {
 type Level = "debug" | "info" | "warn" | "error";
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-// Field names whose values never reach a log line, whatever a caller passes.
-const SECRET_FIELD =
-  /secret|password|passwd|pin|token|authorization|cookie|api[-_]?key|ciphertext/i;
+// Words that mark a field whose value never reaches a log line, whatever a caller passes.
+const SECRET_WORDS = new Set([
+  "secret",
+  "secrets",
+  "password",
+  "passwd",
+  "pin",
+  "pins",
+  "token",
+  "tokens",
+  "authorization",
+  "cookie",
+  "ciphertext",
+  "apikey",
+]);
+
+/** `clientSecret`, `access_token`, `pinHash`, `apiKey` are secret; `mapping` or `spinner` are not. */
+function isSecretField(key: string): boolean {
+  const words = key.split(/[^a-zA-Z0-9]+|(?=[A-Z])/).map((word) => word.toLowerCase());
+  return words.some(
+    (word, i) => SECRET_WORDS.has(word) || SECRET_WORDS.has(word + (words[i + 1] ?? "")),
+  );
+}
 
 /** Replaces values of secret-looking keys with "[redacted]", recursively. */
 export function redact(value: unknown, depth = 0): unknown {
@@ -23,7 +43,7 @@ export function redact(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [
       key,
-      SECRET_FIELD.test(key) ? "[redacted]" : redact(item, depth + 1),
+      isSecretField(key) ? "[redacted]" : redact(item, depth + 1),
     ]),
   );
 }
