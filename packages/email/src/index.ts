@@ -1,0 +1,3 @@
+export * from "./render.ts";
+export * from "./templates.ts";
+export * from "./transport.ts";
