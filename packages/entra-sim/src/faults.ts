@@ -1,0 +1,27 @@
+/** Faults a test can switch on to see how a client copes with a misbehaving Graph. */
+export type Faults = {
+  /** Added before every Graph response. */
+  latencyMs?: number;
+  /** The next `count` Graph requests answer 429 with `Retry-After`. */
+  throttle?: { count: number; retryAfterSeconds: number };
+  /** The next `count` Graph requests answer with this status (e.g. 503, 500). */
+  fail?: { count: number; status: number };
+  /** Every listing page from this page number on (1 = first) answers 500, until cleared. */
+  failFromPage?: number;
+};
+
+export type RequestCounts = {
+  token: number;
+  graph: number;
+  throttled: number;
+  failed: number;
+  byRoute: Record<string, number>;
+};
+
+export const emptyCounts = (): RequestCounts => ({
+  token: 0,
+  graph: 0,
+  throttled: 0,
+  failed: 0,
+  byRoute: {},
+});

@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { ensureCertificate } from "./certs.ts";
+import { emptyCounts, type Faults, type RequestCounts } from "./faults.ts";
+import { graphRoutes } from "./graph/routes.ts";
+import { SimDirectory } from "./model.ts";
+import { signInRoutes } from "./sign-in.ts";
+import { createTokenSigner } from "./tokens.ts";
+
+export type EntraSimOptions = {
+  directory?: SimDirectory;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  hostname?: string;
+  /** Access-token lifetime; Entra issues about an hour. MSAL renews 300 s before expiry. */
+  tokenLifetimeSeconds?: number;
+  /** Folder holding `cert.pem` / `key.pem`; created on first use. */
+  certDir?: string;
+};
+
+export type EntraSim = {
+  /** Origin serving both the sign-in host and Graph, e.g. `https://localhost:41234`. */
+  url: string;
+  /** PEM to trust: `NODE_EXTRA_CA_CERTS` must name it when the client process starts. */
+  certPath: string;
+  directory: SimDirectory;
+  /** Replaces the active faults (an empty object clears them). */
+  setFaults(faults: Faults): void;
+  counts: RequestCounts;
+  resetCounts(): void;
+  stop(): Promise<void>;
+};
+
+/** Starts the Entra ID + Microsoft Graph simulator over HTTPS. */
+export async function startEntraSim(options: EntraSimOptions = {}): Promise<EntraSim> {
+  const directory = options.directory ?? new SimDirectory();
+  const { cert, key, certPath } = await ensureCertificate(options.certDir);
+  const signer = createTokenSigner(options.tokenLifetimeSeconds ?? 3599);
+  const hostname = options.hostname ?? "localhost";
+  let url = "";
+  let faults: Faults = {};
+  const counts = emptyCounts();
+
+  const app = new Hono();
+  app.use("/:tenant/oauth2/v2.0/token", async (_c, next) => {
+    counts.token += 1;
+    await next();
+  });
+  app.route(
+    "/",
+    signInRoutes(directory, signer, () => url),
+  );
+  app.route(
+    "/",
+    graphRoutes({ directory, signer, origin: () => url, faults: () => faults, counts }),
+  );
+  app.notFound(() =>
+    Response.json(
+      { error: "not_found", error_description: "Unknown simulator endpoint." },
+      { status: 404 },
+    ),
+  );
+
+  const server = Bun.serve({
+    port: options.port ?? 0,
+    hostname,
+    tls: { cert, key },
+    fetch: app.fetch,
+  });
+  url = `https://${hostname}:${server.port}`;
+
+  return {
+    url,
+    certPath,
+    directory,
+    setFaults(next) {
+      faults = structuredClone(next);
+    },
+    counts,
+    resetCounts() {
+      Object.assign(counts, emptyCounts());
+    },
+    stop: () => server.stop(true),
+  };
+}
