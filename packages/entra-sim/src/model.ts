@@ -35,6 +35,14 @@ export type SimUser = {
   officeLocation: string | null;
   mobilePhone: string | null;
   preferredLanguage: string | null;
+  employeeType: string | null;
+  state: string | null;
+  postalCode: string | null;
+  streetAddress: string | null;
+  usageLocation: string | null;
+  faxNumber: string | null;
+  onPremisesUserPrincipalName: string | null;
+  onPremisesDomainName: string | null;
   businessPhones: string[];
   otherMails: string[];
   proxyAddresses: string[];
@@ -186,6 +194,14 @@ export const blankUser = (id: string, userPrincipalName: string): SimUser => ({
   officeLocation: null,
   mobilePhone: null,
   preferredLanguage: null,
+  employeeType: null,
+  state: null,
+  postalCode: null,
+  streetAddress: null,
+  usageLocation: null,
+  faxNumber: null,
+  onPremisesUserPrincipalName: null,
+  onPremisesDomainName: null,
   businessPhones: [],
   otherMails: [],
   proxyAddresses: [],
