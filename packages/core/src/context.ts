@@ -1,7 +1,9 @@
 import type { ConnectorRegistry } from "@roster/connector-kit";
 import type { DbHandle } from "@roster/db";
+import type { EmailTransport } from "@roster/email";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
+import type { RunTracker } from "./runs/tracker.ts";
 import type { Keyring } from "./secrets.ts";
 
 /** What every core verb may use; built once by the app, passed down, never imported. */
@@ -13,6 +15,12 @@ export type CoreDeps = {
   connectors: ConnectorRegistry;
   /** Product name used in emails and notifications. */
   appName?: string;
+  /** Where email goes; without one, messages stay in the local outbox. */
+  email?: EmailTransport;
+  /** Names this process on run leases, so another instance can tell whose run it is. */
+  instanceId?: string;
+  /** Runs executing in this process, so shutdown can wait for them. */
+  tracker?: RunTracker;
 };
 
 /** Who is acting: a signed-in user, or the system (scheduler, bootstrap). */

@@ -8,3 +8,4 @@ export * from "./permissions.ts";
 export * from "./runs/index.ts";
 export * from "./secrets.ts";
 export * from "./sync/index.ts";
+export * from "./paging.ts";

@@ -1,1 +1,3 @@
-export {};
+export * from "./expiry.ts";
+export * from "./manage.ts";
+export * from "./views.ts";

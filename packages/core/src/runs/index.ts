@@ -1,1 +1,5 @@
-export {};
+export * from "./execute.ts";
+export * from "./lease.ts";
+export * from "./notify.ts";
+export * from "./tracker.ts";
+export * from "./views.ts";

@@ -1,1 +1,3 @@
-export {};
+export * from "./aliases.ts";
+export * from "./names.ts";
+export * from "./synchronize.ts";

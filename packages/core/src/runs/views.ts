@@ -1,0 +1,33 @@
+import type { SyncRun, SyncRunIssue } from "@roster/db";
+import { iso } from "../paging.ts";
+
+export type RunView = ReturnType<typeof runView>;
+
+export const runView = (run: SyncRun) => ({
+  id: run.id,
+  connectionId: run.connectionId,
+  trigger: run.trigger,
+  triggeredBy: run.triggeredBy,
+  outcome: run.outcome,
+  error: run.error,
+  deletionLimitLifted: run.deletionLimitLifted,
+  pendingDeletions: run.pendingDeletions,
+  startedAt: iso(run.startedAt) as string,
+  finishedAt: iso(run.finishedAt),
+  counts: run.counts,
+});
+
+export const failureView = (issue: SyncRunIssue) => ({
+  externalId: issue.externalId,
+  email: issue.email,
+  displayName: issue.displayName,
+  code: issue.code,
+  reason: issue.message,
+});
+
+export const warningView = (issue: SyncRunIssue) => ({
+  externalId: issue.externalId,
+  email: issue.email,
+  code: issue.code,
+  message: issue.message,
+});

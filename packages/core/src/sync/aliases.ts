@@ -1,0 +1,54 @@
+import { type AliasPattern, parseAliasTemplate } from "@roster/connector-kit";
+
+/** Characters an alias "without invalid characters" drops (spec §5), and spaces. */
+const INVALID_ALIAS_CHARACTERS = /["[\]:;|=+*?<>/\\,. ]/g;
+
+export type AliasBuilder = (attributes: Readonly<Record<string, string | null>>) => string[];
+
+/**
+ * Compiles an alias template once per run. Field names resolve case-insensitively against
+ * the attribute keys the connector returns; a pattern whose field is empty yields nothing.
+ */
+export function compileAliasTemplate(template: string, stripInvalid: boolean): AliasBuilder {
+  const patterns: AliasPattern[] = parseAliasTemplate(template);
+  return (attributes) => {
+    const byLower = new Map(
+      Object.entries(attributes).map(([key, value]) => [key.toLowerCase(), value]),
+    );
+    const aliases: string[] = [];
+    for (const pattern of patterns) {
+      let alias = "";
+      let complete = true;
+      for (const part of pattern) {
+        if (part.kind === "text") {
+          alias += part.value;
+          continue;
+        }
+        const value = byLower.get(part.name.toLowerCase());
+        if (!value) {
+          complete = false;
+          break;
+        }
+        alias += value;
+      }
+      alias = alias.trim();
+      if (!complete || alias === "") continue;
+      aliases.push(alias);
+      if (stripInvalid) {
+        const stripped = alias.replace(INVALID_ALIAS_CHARACTERS, "");
+        if (stripped !== "" && stripped !== alias) aliases.push(stripped);
+      }
+    }
+    // One alias once, compared case-insensitively like the unique index does.
+    const seen = new Set<string>();
+    return aliases.filter((alias) => {
+      const key = alias.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+}
+
+/** The attribute fields a template needs from the directory, in canonical casing. */
+export { resolveTemplateFields } from "@roster/connector-kit";

@@ -1,0 +1,210 @@
+import type { DirectoryUser, SyncOptions } from "@roster/connector-kit";
+import { newId } from "@roster/db";
+import { SYNCED_USER_TAG } from "../permissions.ts";
+import type { AliasBuilder } from "./aliases.ts";
+import { deriveNames } from "./names.ts";
+import type { KnownUser, UserIndex } from "./user-index.ts";
+
+export type IssueCode =
+  | "no_email"
+  | "missing_names"
+  | "duplicate_email"
+  | "email_taken"
+  | "database_error"
+  | "alias_taken"
+  | "pin_email_failed"
+  | "last_administrator_kept";
+
+export type Issue = {
+  externalId: string | null;
+  email: string | null;
+  displayName: string | null;
+  code: IssueCode;
+  message: string;
+};
+
+export type UserChanges = {
+  email: string;
+  firstName: string;
+  lastName: string;
+  tags: string[];
+  aliases: string[];
+  externalId: string;
+};
+
+/** What one directory user leads to. `user` is the application user's state after it. */
+export type Action =
+  | { kind: "create"; user: KnownUser; pin: string }
+  | { kind: "restore"; user: KnownUser; pin: string }
+  | { kind: "update"; user: KnownUser; aliasesChanged: boolean }
+  | { kind: "unchanged"; user: KnownUser }
+  | { kind: "skipped" }
+  | { kind: "failed"; issue: Issue };
+
+export type Planner = {
+  plan(directoryUser: DirectoryUser): { action: Action; warnings: Issue[] };
+  /** External ids of enabled directory users seen so far: everyone else is a deletion candidate. */
+  seen: Set<string>;
+};
+
+export type PlannerInput = {
+  index: UserIndex;
+  connectionId: string;
+  options: SyncOptions;
+  aliases: AliasBuilder;
+  /** Draws a PIN not yet used in the tenant. */
+  newPin(): string;
+};
+
+const issueOf = (user: DirectoryUser, code: IssueCode, message: string): Issue => ({
+  externalId: user.externalId,
+  email: user.email,
+  displayName: user.displayName,
+  code,
+  message,
+});
+
+/**
+ * The sync rules of spec §4–§5 for one directory user at a time. Pure decisions over the
+ * in-memory index; the caller writes the actions. The index is updated as decisions are made.
+ */
+export function createPlanner(input: PlannerInput): Planner {
+  const { index, connectionId, options } = input;
+  const seen = new Set<string>();
+  /** Lower-cased emails already claimed by a directory user in this run. */
+  const claimedEmails = new Map<string, string>();
+
+  /** Aliases the user may take: those free or already theirs; the rest become warnings. */
+  const claimAliases = (user: DirectoryUser, ownerId: string, wanted: string[]) => {
+    const granted: string[] = [];
+    const warnings: Issue[] = [];
+    for (const alias of wanted) {
+      const owner = index.aliasOwner.get(alias.toLowerCase());
+      if (owner && owner !== ownerId) {
+        warnings.push(
+          issueOf(
+            user,
+            "alias_taken",
+            `The alias "${alias}" belongs to another user; it was not added.`,
+          ),
+        );
+        continue;
+      }
+      granted.push(alias);
+    }
+    return { granted, warnings };
+  };
+
+  const assignAliases = (known: KnownUser, aliases: string[]) => {
+    for (const alias of known.aliases) index.aliasOwner.delete(alias.toLowerCase());
+    known.aliases = aliases;
+    for (const alias of aliases) index.aliasOwner.set(alias.toLowerCase(), known.id);
+  };
+
+  const plan = (user: DirectoryUser): { action: Action; warnings: Issue[] } => {
+    const fail = (code: IssueCode, message: string) => ({
+      action: { kind: "failed", issue: issueOf(user, code, message) } as Action,
+      warnings: [],
+    });
+    const matched =
+      index.byExternalId.get(user.externalId) ??
+      (user.email ? index.byEmail.get(user.email.toLowerCase()) : undefined);
+
+    // spec §4.7: disabled accounts are not synchronized (and count as missing for deletion).
+    if (!user.enabled) return { action: { kind: "skipped" }, warnings: [] };
+    seen.add(user.externalId);
+
+    if (!user.email) {
+      return fail(
+        "no_email",
+        "The directory has no email address for this user (no mail, and the user principal name is not a usable address).",
+      );
+    }
+    const emailKey = user.email.toLowerCase();
+    const claimedBy = claimedEmails.get(emailKey);
+    if (claimedBy && claimedBy !== user.externalId) {
+      return fail(
+        "duplicate_email",
+        `Another directory user in this run already has the email ${user.email}.`,
+      );
+    }
+    claimedEmails.set(emailKey, user.externalId);
+
+    const names = deriveNames(user, options.allowDisplayName);
+    if (!names) {
+      return fail(
+        "missing_names",
+        options.allowDisplayName
+          ? "The directory has neither first and last name nor a display name for this user."
+          : "The directory lacks the first or last name; turn on \"Allow use 'Display name'\" to derive them from the display name.",
+      );
+    }
+
+    const linkedHere =
+      matched?.connectionId === connectionId && matched.externalId === user.externalId;
+    // An existing application user not created by this connection: only with "Manage existing users".
+    if (matched && !matched.deleted && !linkedHere && !options.manageExistingUsers) {
+      return { action: { kind: "skipped" }, warnings: [] };
+    }
+    // Taking a new email that another application user already holds would break uniqueness.
+    const emailOwner = index.byEmail.get(emailKey);
+    if (matched && emailOwner && emailOwner !== matched) {
+      return fail(
+        "email_taken",
+        `The email ${user.email} belongs to another user of the application.`,
+      );
+    }
+
+    const ownerId = matched?.id ?? newId("usr");
+    const { granted, warnings } = claimAliases(user, ownerId, input.aliases(user.attributes));
+
+    if (!matched) {
+      const known: KnownUser = {
+        id: ownerId,
+        email: user.email,
+        firstName: names.firstName,
+        lastName: names.lastName,
+        tags: [SYNCED_USER_TAG],
+        connectionId,
+        externalId: user.externalId,
+        deleted: false,
+        aliases: [],
+      };
+      index.put(known, connectionId);
+      assignAliases(known, granted);
+      return { action: { kind: "create", user: known, pin: input.newPin() }, warnings };
+    }
+
+    const before = { ...matched, aliases: [...matched.aliases] };
+    if (matched.email !== user.email) index.changeEmail(matched, user.email);
+    matched.firstName = names.firstName;
+    matched.lastName = names.lastName;
+    if (!matched.tags.includes(SYNCED_USER_TAG)) matched.tags = [...matched.tags, SYNCED_USER_TAG];
+    matched.connectionId = connectionId;
+    matched.externalId = user.externalId;
+    index.put(matched, connectionId);
+    const aliasesChanged = !sameAliases(before.aliases, granted);
+    if (aliasesChanged) assignAliases(matched, granted);
+
+    if (matched.deleted) {
+      matched.deleted = false;
+      return { action: { kind: "restore", user: matched, pin: input.newPin() }, warnings };
+    }
+    const changed =
+      aliasesChanged ||
+      before.email !== matched.email ||
+      before.firstName !== matched.firstName ||
+      before.lastName !== matched.lastName ||
+      before.connectionId !== matched.connectionId ||
+      before.externalId !== matched.externalId ||
+      before.tags.length !== matched.tags.length;
+    return changed
+      ? { action: { kind: "update", user: matched, aliasesChanged }, warnings }
+      : { action: { kind: "unchanged", user: matched }, warnings };
+  };
+
+  return { plan, seen };
+}
+
+const sameAliases = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((alias, i) => alias === b[i]);

@@ -1,0 +1,357 @@
+import { randomInt } from "node:crypto";
+import {
+  type Connector,
+  ConnectorError,
+  type DirectoryUser,
+  resolveTemplateFields,
+  type SyncOptions,
+  syncOptionsSchema,
+} from "@roster/connector-kit";
+import type { RunCounts } from "@roster/db";
+import type { CoreDeps } from "../context.ts";
+import { PERMISSIONS } from "../permissions.ts";
+import { compileAliasTemplate } from "./aliases.ts";
+import { syncGroups } from "./groups.ts";
+import { type Action, createPlanner, type Issue } from "./plan.ts";
+import { UserIndex } from "./user-index.ts";
+import { deleteUsers, type QueuedEmail, writeActions, writeIssues } from "./writer.ts";
+
+export type SyncTarget = {
+  tenantId: string;
+  tenantName: string;
+  connectionId: string;
+  connector: Connector;
+  /** Parsed connector settings. */
+  settings: Record<string, unknown>;
+  secret: string;
+};
+
+export type SyncMode =
+  | { dryRun: true }
+  | {
+      dryRun: false;
+      runId: string;
+      /** An administrator confirmed deletions above the limit for this run. */
+      deletionLimitLifted: boolean;
+      /** Called between pages: renews the run's lease. */
+      heartbeat?: () => Promise<void>;
+    };
+
+export type Sample = {
+  externalId: string | null;
+  email: string | null;
+  name: string | null;
+  reason?: string;
+};
+
+export type SyncResult = {
+  outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed";
+  error: string | null;
+  counts: RunCounts;
+  pendingDeletions: number;
+  /** First users of each kind of change (Preview shows them). */
+  samples: Record<"created" | "updated" | "restored" | "deleted" | "failed", Sample[]>;
+};
+
+const SAMPLE_SIZE = 10;
+
+export const emptyCounts = (): RunCounts => ({
+  created: 0,
+  updated: 0,
+  restored: 0,
+  deleted: 0,
+  skipped: 0,
+  unchanged: 0,
+  failed: 0,
+});
+
+/**
+ * One run of a connection (spec §4): stream the directory page by page, decide each user,
+ * write each page in one transaction, then — only after a complete read — delete within
+ * the limit. In dry-run mode the same decisions are counted and nothing is written.
+ */
+export async function synchronize(
+  deps: CoreDeps,
+  target: SyncTarget,
+  mode: SyncMode,
+  signal?: AbortSignal,
+): Promise<SyncResult> {
+  const counts = emptyCounts();
+  const samples: SyncResult["samples"] = {
+    created: [],
+    updated: [],
+    restored: [],
+    deleted: [],
+    failed: [],
+  };
+  const sample = (kind: keyof SyncResult["samples"], entry: Sample) => {
+    if (samples[kind].length < SAMPLE_SIZE) samples[kind].push(entry);
+  };
+  const options: SyncOptions = syncOptionsSchema.parse(target.settings);
+  const { client } = deps.db;
+  const index = await UserIndex.load(client, target.tenantId, target.connectionId);
+  const userRoleId = await roleId(deps, target.tenantId, "User");
+  const fieldMap = resolveTemplateFields(options.aliasTemplate, target.connector.templateFields);
+  const fields = [...new Set([...fieldMap.values()].filter((field): field is string => !!field))];
+  const pinLength = index.pinHashes.size < 50_000 ? 6 : 8;
+  const planner = createPlanner({
+    index,
+    connectionId: target.connectionId,
+    options,
+    aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
+    newPin: () =>
+      drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin), pinLength),
+  });
+  const input = { settings: target.settings, secret: target.secret, log: deps.log, signal };
+  const runId = mode.dryRun ? null : mode.runId;
+  const log = deps.log;
+
+  const countAction = (action: Action, directoryUser: DirectoryUser) => {
+    const entry = {
+      externalId: directoryUser.externalId,
+      email: directoryUser.email,
+      name: directoryUser.displayName,
+    };
+    switch (action.kind) {
+      case "create":
+        counts.created += 1;
+        return sample("created", entry);
+      case "restore":
+        counts.restored += 1;
+        return sample("restored", entry);
+      case "update":
+        counts.updated += 1;
+        return sample("updated", entry);
+      case "unchanged":
+        counts.unchanged += 1;
+        return;
+      case "skipped":
+        counts.skipped += 1;
+        return;
+      case "failed":
+        counts.failed += 1;
+        return sample("failed", { ...entry, reason: action.issue.message });
+    }
+  };
+
+  try {
+    for await (const page of target.connector.readUsers({ ...input, fields })) {
+      const actions: Action[] = [];
+      const failures: Issue[] = [];
+      const warnings: Issue[] = [];
+      for (const directoryUser of page) {
+        const { action, warnings: userWarnings } = planner.plan(directoryUser);
+        countAction(action, directoryUser);
+        warnings.push(...userWarnings);
+        if (action.kind === "failed") failures.push(action.issue);
+        else actions.push(action);
+      }
+      if (mode.dryRun || runId === null) continue;
+      const written = await writeActions(
+        deps,
+        {
+          tenantId: target.tenantId,
+          tenantName: target.tenantName,
+          runId,
+          signIn: target.connector.signIn,
+          userRoleId,
+          sendPinEmails: options.sendPinEmails,
+        },
+        actions,
+      );
+      for (const failure of written.failures) {
+        uncount(counts, actions, failure);
+        counts.failed += 1;
+      }
+      await writeIssues(deps, runId, "failure", [...failures, ...written.failures]);
+      warnings.push(...(await deliver(deps, written.emails)));
+      await writeIssues(deps, runId, "warning", warnings);
+      await mode.heartbeat?.();
+    }
+  } catch (error) {
+    // An incomplete read: keep what was written, delete nobody (spec §4.1).
+    const reason =
+      error instanceof ConnectorError
+        ? `${error.message} (${error.code})`
+        : `The directory read stopped: ${error instanceof Error ? error.message : String(error)}`;
+    log.warn("sync read incomplete", { runId, connectionId: target.connectionId, reason });
+    return { outcome: "failed", error: reason, counts, pendingDeletions: 0, samples };
+  }
+
+  // Deletion: only after a complete read, only when managed (spec §4.6–4.7).
+  let pendingDeletions = 0;
+  if (options.manageUserDeletion) {
+    const candidates = index
+      .activeOfConnection(target.connectionId)
+      .filter((user) => user.externalId !== null && !planner.seen.has(user.externalId));
+    const keep = await lastAdministratorsToKeep(
+      deps,
+      target.tenantId,
+      candidates.map((user) => user.id),
+    );
+    const toDelete = candidates.filter((user) => !keep.has(user.id));
+    const active = index.activeOfConnection(target.connectionId).length;
+    const limit = Math.max(
+      options.deletionLimit.minimum,
+      Math.floor((active * options.deletionLimit.percent) / 100),
+    );
+    const lifted = !mode.dryRun && mode.deletionLimitLifted;
+    if (toDelete.length > limit && !lifted) {
+      pendingDeletions = toDelete.length;
+      for (const user of toDelete)
+        sample("deleted", {
+          externalId: user.externalId,
+          email: user.email,
+          name: `${user.firstName} ${user.lastName}`,
+        });
+      return {
+        outcome: "needs_review",
+        error: `${toDelete.length} users would be deleted, more than the limit of ${limit}. An administrator must confirm.`,
+        counts,
+        pendingDeletions,
+        samples,
+      };
+    }
+    counts.deleted = toDelete.length;
+    for (const user of toDelete)
+      sample("deleted", {
+        externalId: user.externalId,
+        email: user.email,
+        name: `${user.firstName} ${user.lastName}`,
+      });
+    if (!mode.dryRun) {
+      await deleteUsers(
+        deps,
+        target.tenantId,
+        toDelete.map((user) => user.id),
+      );
+      const kept = candidates.filter((user) => keep.has(user.id));
+      await writeIssues(
+        deps,
+        mode.runId,
+        "warning",
+        kept.map((user) => ({
+          externalId: user.externalId,
+          email: user.email,
+          displayName: `${user.firstName} ${user.lastName}`,
+          code: "last_administrator_kept",
+          message: "Not deleted: the last active user allowed to manage user synchronization.",
+        })),
+      );
+    }
+  }
+
+  const selectedGroups = target.connector.selectedGroupIds(target.settings as never);
+  if (!mode.dryRun && selectedGroups.length > 0) {
+    try {
+      const groups = await target.connector.readGroups(input, selectedGroups);
+      await syncGroups(deps, target.tenantId, target.connectionId, groups, index);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        outcome: "failed",
+        error: `Users were synchronized, but the groups could not be read: ${reason}`,
+        counts,
+        pendingDeletions,
+        samples,
+      };
+    }
+  }
+
+  return {
+    outcome: counts.failed > 0 ? "completed_with_errors" : "succeeded",
+    error: null,
+    counts,
+    pendingDeletions,
+    samples,
+  };
+}
+
+/** A user whose write failed is counted as failed instead of its planned kind. */
+function uncount(counts: RunCounts, actions: Action[], failure: Issue) {
+  const action = actions.find(
+    (candidate) => "user" in candidate && candidate.user.externalId === failure.externalId,
+  );
+  if (!action) return;
+  const key = (
+    { create: "created", restore: "restored", update: "updated", unchanged: "unchanged" } as const
+  )[action.kind as "create" | "restore" | "update" | "unchanged"];
+  if (key) counts[key] -= 1;
+}
+
+/** Draws a numeric PIN not yet used in the tenant (checked by its keyed hash). */
+function drawPin(used: Set<string>, hash: (pin: string) => string, length: number): string {
+  for (;;) {
+    const pin = String(randomInt(10 ** (length - 1), 10 ** length));
+    const key = hash(pin);
+    if (!used.has(key)) {
+      used.add(key);
+      return pin;
+    }
+  }
+}
+
+async function roleId(deps: CoreDeps, tenantId: string, name: string): Promise<string | null> {
+  const result = await deps.db.client.execute({
+    sql: "select id from roles where tenant_id = ? and name = ?",
+    args: [tenantId, name],
+  });
+  const row = result.rows[0];
+  return row ? String(row.id) : null;
+}
+
+/**
+ * Never delete the last active holder of the user-sync permission (no lock-out): if every
+ * active holder is a deletion candidate, the earliest created one is kept.
+ */
+async function lastAdministratorsToKeep(
+  deps: CoreDeps,
+  tenantId: string,
+  candidateIds: string[],
+): Promise<Set<string>> {
+  if (candidateIds.length === 0) return new Set();
+  const holders = await deps.db.client.execute({
+    sql: `select distinct u.id from users u
+          join user_roles ur on ur.user_id = u.id
+          join roles r on r.id = ur.role_id
+          where u.tenant_id = ? and u.deleted_at is null
+            and exists (select 1 from json_each(r.permissions) p where p.value = ?)
+          order by u.created_at, u.id`,
+    args: [tenantId, PERMISSIONS.userSync],
+  });
+  const holderIds = holders.rows.map((row) => String(row.id));
+  const candidates = new Set(candidateIds);
+  const survivors = holderIds.filter((id) => !candidates.has(id));
+  if (holderIds.length === 0 || survivors.length > 0) return new Set();
+  return new Set([holderIds[0] as string]);
+}
+
+/** Sends queued welcome emails through Resend (if configured); a failure is a warning. */
+async function deliver(deps: CoreDeps, emails: QueuedEmail[]): Promise<Issue[]> {
+  const transport = deps.email;
+  if (!transport || transport.kind === "outbox" || emails.length === 0) return [];
+  const warnings: Issue[] = [];
+  for (const email of emails) {
+    const result = await transport.send(email, email.outboxId);
+    const now = deps.clock.now().getTime();
+    if (result.ok) {
+      await deps.db.client.execute({
+        sql: "update outbox set status = 'sent', sent_at = ?, provider_id = ?, body_ciphertext = null, attempts = attempts + 1 where id = ?",
+        args: [now, result.providerId, email.outboxId],
+      });
+    } else {
+      await deps.db.client.execute({
+        sql: "update outbox set status = 'failed', last_error = ?, attempts = attempts + 1 where id = ?",
+        args: [result.error.slice(0, 500), email.outboxId],
+      });
+      warnings.push({
+        externalId: email.user.externalId,
+        email: email.to,
+        displayName: `${email.user.firstName} ${email.user.lastName}`,
+        code: "pin_email_failed",
+        message: `The welcome email with the PIN could not be sent: ${result.error}`,
+      });
+    }
+  }
+  return warnings;
+}

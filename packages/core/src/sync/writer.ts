@@ -1,0 +1,259 @@
+import type { InStatement, InValue } from "@libsql/client";
+import type { DirectorySignIn } from "@roster/connector-kit";
+import { newId } from "@roster/db";
+import { welcomeEmail } from "@roster/email";
+import type { CoreDeps } from "../context.ts";
+import type { Action, Issue } from "./plan.ts";
+import { forIds, insertRows } from "./sql.ts";
+import type { KnownUser } from "./user-index.ts";
+
+export type WriteTarget = {
+  tenantId: string;
+  tenantName: string;
+  runId: string;
+  signIn: DirectorySignIn;
+  /** Role given to users the sync creates (the tenant's built-in `User`). */
+  userRoleId: string | null;
+  sendPinEmails: boolean;
+};
+
+/** A welcome email written to the outbox in the same transaction as its user. */
+export type QueuedEmail = {
+  outboxId: string;
+  user: KnownUser;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+};
+
+/**
+ * Writes one page of decisions: every statement of the page in one libSQL batch (one
+ * transaction, one round trip). If the batch fails, each user is written alone so that one
+ * bad row fails that user only (spec §4.8).
+ */
+export async function writeActions(
+  deps: CoreDeps,
+  target: WriteTarget,
+  actions: Action[],
+): Promise<{ emails: QueuedEmail[]; failures: Issue[] }> {
+  const now = deps.clock.now().getTime();
+  const statements = (subset: Action[]) => {
+    const emails: QueuedEmail[] = [];
+    return { list: buildStatements(deps, target, subset, now, emails), emails };
+  };
+  const all = statements(actions);
+  if (all.list.length === 0) return { emails: [], failures: [] };
+  try {
+    await deps.db.client.batch(all.list, "write");
+    return { emails: all.emails, failures: [] };
+  } catch (error) {
+    deps.log.warn("page write failed; writing users one by one", {
+      runId: target.runId,
+      error: String(error),
+    });
+  }
+  const emails: QueuedEmail[] = [];
+  const failures: Issue[] = [];
+  for (const action of actions) {
+    const single = statements([action]);
+    if (single.list.length === 0) continue;
+    try {
+      await deps.db.client.batch(single.list, "write");
+      emails.push(...single.emails);
+    } catch (error) {
+      const user = "user" in action ? action.user : null;
+      failures.push({
+        externalId: user?.externalId ?? null,
+        email: user?.email ?? null,
+        displayName: user ? `${user.firstName} ${user.lastName}` : null,
+        code: "database_error",
+        message: `The user could not be saved: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      });
+    }
+  }
+  return { emails, failures };
+}
+
+function buildStatements(
+  deps: CoreDeps,
+  target: WriteTarget,
+  actions: Action[],
+  now: number,
+  emails: QueuedEmail[],
+): InStatement[] {
+  const { tenantId } = target;
+  const userRows: InValue[][] = [];
+  const roleRows: InValue[][] = [];
+  const aliasRows: InValue[][] = [];
+  const outboxRows: InValue[][] = [];
+  const updates: InStatement[] = [];
+  const aliasResets: string[] = [];
+
+  const queueWelcome = (user: KnownUser, pin: string, restored: boolean) => {
+    if (!target.sendPinEmails) return;
+    const message = welcomeEmail({
+      to: user.email,
+      firstName: user.firstName,
+      appName: deps.appName ?? "Roster",
+      tenantName: target.tenantName,
+      pin,
+      restored,
+    });
+    const outboxId = newId("eml");
+    // The body holds the PIN: it is stored encrypted, never in clear.
+    const body = deps.keyring.encrypt(JSON.stringify({ text: message.text, html: message.html }));
+    outboxRows.push([
+      outboxId,
+      tenantId,
+      message.to,
+      message.subject,
+      "welcome",
+      body,
+      "pending",
+      0,
+      now,
+    ]);
+    emails.push({ outboxId, user, ...message });
+  };
+
+  for (const action of actions) {
+    if (action.kind === "create") {
+      const { user, pin } = action;
+      userRows.push([
+        user.id,
+        tenantId,
+        user.email,
+        user.firstName,
+        user.lastName,
+        JSON.stringify(user.tags),
+        target.signIn,
+        deps.keyring.hashPin(tenantId, pin),
+        user.connectionId,
+        user.externalId,
+        now,
+        now,
+      ]);
+      if (target.userRoleId) roleRows.push([user.id, target.userRoleId]);
+      for (const alias of user.aliases) aliasRows.push([tenantId, user.id, alias]);
+      queueWelcome(user, pin, false);
+    } else if (action.kind === "restore" || action.kind === "update") {
+      const { user } = action;
+      const pinHash = action.kind === "restore" ? deps.keyring.hashPin(tenantId, action.pin) : null;
+      updates.push({
+        sql: `update users set email = ?, first_name = ?, last_name = ?, tags = ?, sign_in = ?,
+              connection_id = ?, external_id = ?, updated_at = ?, password_hash = null,
+              pin_hash = coalesce(?, pin_hash), deleted_at = null
+              where id = ? and tenant_id = ?`,
+        args: [
+          user.email,
+          user.firstName,
+          user.lastName,
+          JSON.stringify(user.tags),
+          target.signIn,
+          user.connectionId,
+          user.externalId,
+          now,
+          pinHash,
+          user.id,
+          tenantId,
+        ],
+      });
+      if (action.kind === "restore" || action.aliasesChanged) {
+        aliasResets.push(user.id);
+        for (const alias of user.aliases) aliasRows.push([tenantId, user.id, alias]);
+      }
+      if (action.kind === "restore") queueWelcome(user, action.pin, true);
+    }
+  }
+
+  return [
+    ...insertRows(
+      "users",
+      [
+        "id",
+        "tenant_id",
+        "email",
+        "first_name",
+        "last_name",
+        "tags",
+        "sign_in",
+        "pin_hash",
+        "connection_id",
+        "external_id",
+        "created_at",
+        "updated_at",
+      ],
+      userRows,
+    ),
+    ...insertRows("user_roles", ["user_id", "role_id"], roleRows, "on conflict do nothing"),
+    ...updates,
+    ...forIds(aliasResets, (placeholders, ids) => ({
+      sql: `delete from user_aliases where tenant_id = ? and user_id in (${placeholders})`,
+      args: [tenantId, ...ids],
+    })),
+    ...insertRows("user_aliases", ["tenant_id", "user_id", "alias"], aliasRows),
+    ...insertRows(
+      "outbox",
+      [
+        "id",
+        "tenant_id",
+        "to",
+        "subject",
+        "kind",
+        "body_ciphertext",
+        "status",
+        "attempts",
+        "created_at",
+      ],
+      outboxRows,
+    ),
+  ];
+}
+
+/** Soft-deletes users and ends their sessions, in one transaction. */
+export async function deleteUsers(deps: CoreDeps, tenantId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const now = deps.clock.now().getTime();
+  await deps.db.client.batch(
+    [
+      ...forIds(ids, (placeholders, chunk) => ({
+        sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null and id in (${placeholders})`,
+        args: [now, now, tenantId, ...chunk],
+      })),
+      ...forIds(ids, (placeholders, chunk) => ({
+        sql: `delete from sessions where user_id in (${placeholders})`,
+        args: chunk,
+      })),
+    ],
+    "write",
+  );
+}
+
+/** Records failures and warnings of a run. */
+export async function writeIssues(
+  deps: CoreDeps,
+  runId: string,
+  kind: "failure" | "warning",
+  issues: Issue[],
+) {
+  if (issues.length === 0) return;
+  const rows = issues.map((issue) => [
+    newId("iss"),
+    runId,
+    kind,
+    issue.externalId,
+    issue.email,
+    issue.displayName,
+    issue.code,
+    issue.message,
+  ]);
+  await deps.db.client.batch(
+    insertRows(
+      "sync_run_issues",
+      ["id", "run_id", "kind", "external_id", "email", "display_name", "code", "message"],
+      rows,
+    ),
+    "write",
+  );
+}

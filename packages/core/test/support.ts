@@ -1,0 +1,93 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Connector, createRegistry } from "@roster/connector-kit";
+import { createDb, migrateDb, newId, roles, tenants, userRoles, users } from "@roster/db";
+import type { EmailTransport } from "@roster/email";
+import {
+  BUILT_IN_ROLES,
+  type CoreDeps,
+  type Ctx,
+  createKeyring,
+  manualClock,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+} from "../src/index.ts";
+
+/** A fresh database file with every migration applied, and the deps core needs. */
+export async function testDeps(connectors: Connector[], email?: EmailTransport) {
+  const dir = mkdtempSync(join(tmpdir(), "roster-core-"));
+  const db = await createDb({ url: `file:${join(dir, "test.db")}` });
+  await migrateDb(db.db);
+  const clock = manualClock("2026-03-01T09:00:00Z");
+  const log = memoryLogger();
+  const deps: CoreDeps = {
+    db,
+    clock,
+    log,
+    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 7).toString("base64"))),
+    connectors: createRegistry(connectors),
+    email,
+    tracker: new RunTracker(),
+    instanceId: "test",
+  };
+  return { deps, clock, log };
+}
+
+/** A tenant with its built-in roles and one administrator (inserted directly). */
+export async function seedTenant(deps: CoreDeps, slug = "acme") {
+  const now = deps.clock.now();
+  const tenantId = newId("ten");
+  await deps.db.db
+    .insert(tenants)
+    .values({ id: tenantId, slug, name: `${slug} Inc`, createdAt: now, updatedAt: now });
+  const roleIds: Record<string, string> = {};
+  for (const role of BUILT_IN_ROLES) {
+    roleIds[role.name] = newId("rol");
+    await deps.db.db.insert(roles).values({
+      id: roleIds[role.name] as string,
+      tenantId,
+      name: role.name,
+      permissions: [...role.permissions],
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+  const adminId = await addUser(deps, tenantId, {
+    email: `admin@${slug}.example`,
+    role: roleIds.Administrator,
+  });
+  const ctx: Ctx = { ...deps, tenantId, actor: { kind: "user", userId: adminId } };
+  return { tenantId, adminId, roleIds, ctx };
+}
+
+export async function addUser(
+  deps: CoreDeps,
+  tenantId: string,
+  input: {
+    email: string;
+    role?: string;
+    connectionId?: string;
+    externalId?: string;
+    deleted?: boolean;
+  },
+) {
+  const now = deps.clock.now();
+  const id = newId("usr");
+  await deps.db.db.insert(users).values({
+    id,
+    tenantId,
+    email: input.email,
+    firstName: "Pre",
+    lastName: "Existing",
+    signIn: "password",
+    connectionId: input.connectionId ?? null,
+    externalId: input.externalId ?? null,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: input.deleted ? now : null,
+  });
+  if (input.role) await deps.db.db.insert(userRoles).values({ userId: id, roleId: input.role });
+  return id;
+}
