@@ -11,7 +11,7 @@ export type AliasPattern = readonly TemplatePart[];
 export function parseAliasTemplate(template: string): AliasPattern[] {
   return template
     .split(";")
-    .map(parsePattern)
+    .map((pattern) => parsePattern(pattern.trim()))
     .filter((parts) => parts.length > 0);
 }
 
@@ -26,7 +26,8 @@ function parsePattern(pattern: string): TemplatePart[] {
     last = match.index + match[0].length;
   }
   if (last < pattern.length) parts.push({ kind: "text", value: pattern.slice(last) });
-  return parts.filter((part) => part.kind === "field" || part.value.trim() !== "");
+  // Text between fields is kept as written: "%givenName% %surname%" is "John Doe".
+  return parts.filter((part) => part.kind === "field" || part.value !== "");
 }
 
 /** Field names a template refers to, as written. */

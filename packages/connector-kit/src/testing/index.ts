@@ -46,14 +46,25 @@ export const toyConnector = (
         ? { ok: false, code: "invalid_secret", message: "The toy secret is wrong." }
         : { ok: true };
     },
-    async *readUsers({ signal }) {
+    async *readUsers({ signal, fields }) {
+      // Like a real directory, return the requested fields; names come from the user itself.
+      const withFields = (user: DirectoryUser): DirectoryUser => ({
+        ...user,
+        attributes: Object.fromEntries(
+          fields.map((field) => [
+            field,
+            user.attributes[field] ??
+              (field === "givenName" ? user.givenName : field === "surname" ? user.surname : null),
+          ]),
+        ),
+      });
       const size = directory.pageSize ?? 100;
       for (let start = 0, page = 0; start < directory.users.length; start += size, page += 1) {
         if (signal?.aborted) throw new ConnectorError("aborted", "The read was aborted.");
         if (directory.failAfterPage !== undefined && page >= directory.failAfterPage) {
           throw new ConnectorError("read_failed", `The toy directory failed on page ${page + 1}.`);
         }
-        yield directory.users.slice(start, start + size).map((user) => ({ ...user }));
+        yield directory.users.slice(start, start + size).map(withFields);
       }
     },
     async readGroups(_input, ids) {

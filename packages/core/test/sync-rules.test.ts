@@ -1,0 +1,259 @@
+import { describe, expect, test } from "bun:test";
+import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
+import { notifications, userAliases, users } from "@roster/db";
+import { eq } from "drizzle-orm";
+import {
+  claimRun,
+  confirmDeletions,
+  connectConnection,
+  createConnection,
+  DomainError,
+  executeRun,
+  getRun,
+  LEASE_MS,
+} from "../src/index.ts";
+import { addUser, seedTenant, testDeps } from "./support.ts";
+
+const directoryOf = (count: number): ToyDirectory => ({
+  users: Array.from({ length: count }, (_, i) => toyUser(`u${i}`)),
+  groups: [],
+  pageSize: 25,
+});
+
+async function setup(directory: ToyDirectory, settings: Record<string, unknown> = {}) {
+  const env = await testDeps([toyConnector(directory)]);
+  const tenant = await seedTenant(env.deps);
+  const connection = await createConnection(tenant.ctx, {
+    type: "toy",
+    settings,
+    secret: "s3cret",
+  });
+  await connectConnection(tenant.ctx, connection.id);
+  const run = async (trigger: "manual" | "automatic" = "manual") => {
+    const runId = await claimRun(env.deps, {
+      tenantId: tenant.tenantId,
+      connectionId: connection.id,
+      trigger,
+      triggeredBy: trigger === "manual" ? tenant.adminId : null,
+    });
+    await executeRun(env.deps, runId);
+    return getRun(tenant.ctx, runId);
+  };
+  const userByExternal = async (externalId: string) =>
+    (await env.deps.db.db.select().from(users).where(eq(users.externalId, externalId)))[0];
+  return { ...env, ...tenant, connection, run, userByExternal };
+}
+
+describe("matching existing users", () => {
+  test("without 'Manage existing users' a user with the same email is skipped and untouched", async () => {
+    const directory = directoryOf(3);
+    const env = await setup(directory);
+    const existing = await addUser(env.deps, env.tenantId, { email: "U1@EXAMPLE.COM" });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ created: 2, skipped: 1 });
+    const [row] = await env.deps.db.db.select().from(users).where(eq(users.id, existing));
+    expect(row).toMatchObject({ firstName: "Pre", signIn: "password", connectionId: null });
+  });
+
+  test("with it, the user is linked, renamed and signs in through the directory", async () => {
+    const env = await setup(directoryOf(3), { manageExistingUsers: true });
+    const existing = await addUser(env.deps, env.tenantId, { email: "U1@EXAMPLE.COM" });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ created: 2, updated: 1 });
+    const [row] = await env.deps.db.db.select().from(users).where(eq(users.id, existing));
+    expect(row).toMatchObject({
+      firstName: "Givenu1",
+      lastName: "Suru1",
+      signIn: "microsoft",
+      externalId: "u1",
+      email: "u1@example.com",
+    });
+  });
+
+  test("a soft-deleted match is restored with a new PIN", async () => {
+    const env = await setup(directoryOf(2));
+    const deleted = await addUser(env.deps, env.tenantId, {
+      email: "u0@example.com",
+      deleted: true,
+    });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ created: 1, restored: 1 });
+    const [row] = await env.deps.db.db.select().from(users).where(eq(users.id, deleted));
+    expect(row?.deletedAt).toBeNull();
+    expect(row?.pinHash).not.toBeNull();
+  });
+
+  test("a disabled account is neither created nor restored", async () => {
+    const directory = directoryOf(2);
+    directory.users.push(toyUser("off", { enabled: false }));
+    const env = await setup(directory);
+    await addUser(env.deps, env.tenantId, { email: "off@example.com", deleted: true });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ created: 2, skipped: 1, restored: 0 });
+  });
+
+  test("a directory change of name and email updates the linked user", async () => {
+    const directory = directoryOf(2);
+    const env = await setup(directory);
+    await env.run();
+    directory.users[0] = toyUser("u0", { email: "renamed@example.com", surname: "Renamed" });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(await env.userByExternal("u0")).toMatchObject({
+      email: "renamed@example.com",
+      lastName: "Renamed",
+    });
+  });
+});
+
+describe("aliases", () => {
+  test("templates mix text and fields; invalid characters are stripped into a second alias", async () => {
+    const directory = directoryOf(0);
+    directory.users.push(
+      toyUser("x", {
+        givenName: "John",
+        surname: "Doe",
+        attributes: { username: "j.doe", department: null },
+      }),
+    );
+    const env = await setup(directory, {
+      aliasTemplate: "%GIVENNAME% %surname%;%username%;dep-%department%",
+      aliasesWithoutInvalidCharacters: true,
+    });
+    await env.run();
+    const user = await env.userByExternal("x");
+    const aliases = await env.deps.db.db
+      .select()
+      .from(userAliases)
+      .where(eq(userAliases.userId, user?.id ?? ""));
+    expect(aliases.map((alias) => alias.alias)).toEqual(["John Doe", "JohnDoe", "j.doe", "jdoe"]);
+  });
+
+  test("an alias held by another user is not taken: a warning, the user still syncs", async () => {
+    const directory = directoryOf(2);
+    const env = await setup(directory);
+    const holder = await addUser(env.deps, env.tenantId, { email: "holder@example.com" });
+    await env.deps.db.db
+      .insert(userAliases)
+      .values({ tenantId: env.tenantId, userId: holder, alias: "U0" });
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ created: 2, failed: 0 });
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ externalId: "u0", code: "alias_taken" }),
+    ]);
+  });
+});
+
+describe("failures", () => {
+  test("a duplicate email inside the directory fails the later user only", async () => {
+    const directory = directoryOf(2);
+    directory.users.push(toyUser("dup", { email: "U0@example.com" }));
+    const env = await setup(directory);
+    const result = await env.run();
+    expect(result.outcome).toBe("completed_with_errors");
+    expect(result.counts).toMatchObject({ created: 2, failed: 1 });
+    expect(result.failures).toEqual([
+      expect.objectContaining({ externalId: "dup", code: "duplicate_email" }),
+    ]);
+  });
+});
+
+describe("deletion", () => {
+  test("users the directory no longer returns, or disables, are deleted", async () => {
+    const directory = directoryOf(40);
+    const env = await setup(directory, { manageUserDeletion: true });
+    await env.run();
+    directory.users.splice(0, 3);
+    directory.users[0] = { ...(directory.users[0] as (typeof directory.users)[0]), enabled: false };
+    const result = await env.run();
+    expect(result.counts).toMatchObject({ deleted: 4, unchanged: 36 });
+    expect((await env.userByExternal("u0"))?.deletedAt).not.toBeNull();
+  });
+
+  test("without 'Manage user deletion' nobody is deleted", async () => {
+    const directory = directoryOf(10);
+    const env = await setup(directory);
+    await env.run();
+    directory.users.splice(0, 5);
+    expect((await env.run()).counts.deleted).toBe(0);
+  });
+
+  test("above the limit nobody is deleted until an administrator confirms", async () => {
+    const directory = directoryOf(300);
+    const env = await setup(directory, { manageUserDeletion: true });
+    await env.run();
+    directory.users.splice(0, 31); // limit: max(20, 10% of 300) = 30
+    const review = await env.run();
+    expect(review.outcome).toBe("needs_review");
+    expect(review.pendingDeletions).toBe(31);
+    expect(review.counts.deleted).toBe(0);
+    expect((await env.userByExternal("u0"))?.deletedAt).toBeNull();
+    const notified = await env.deps.db.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.userId, env.adminId));
+    expect(notified.map((n) => n.kind)).toContain("user_sync.needs_review");
+
+    const confirmed = await confirmDeletions(env.ctx, review.id);
+    await env.deps.tracker?.idle();
+    const after = await getRun(env.ctx, confirmed.id);
+    expect(after.outcome).toBe("succeeded");
+    expect(after.counts.deleted).toBe(31);
+    await expect(confirmDeletions(env.ctx, after.id)).rejects.toMatchObject({
+      code: "not_needs_review",
+    });
+  });
+
+  test("the last user-sync administrator is never deleted", async () => {
+    const directory = directoryOf(3);
+    directory.users.push(toyUser("boss", { email: "admin@acme.example" }));
+    const env = await setup(directory, { manageUserDeletion: true, manageExistingUsers: true });
+    await env.run();
+    directory.users.pop();
+    const result = await env.run();
+    expect(result.counts.deleted).toBe(0);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: "last_administrator_kept" })]);
+    expect((await env.userByExternal("boss"))?.deletedAt).toBeNull();
+  });
+});
+
+describe("runs", () => {
+  test("only one run of a connection at a time; a run whose process died is reaped", async () => {
+    const env = await setup(directoryOf(1));
+    const input = {
+      tenantId: env.tenantId,
+      connectionId: env.connection.id,
+      trigger: "automatic" as const,
+      triggeredBy: null,
+    };
+    const first = await claimRun(env.deps, input);
+    const second = await claimRun(env.deps, input).catch((error) => error);
+    expect(second).toBeInstanceOf(DomainError);
+    expect(second.code).toBe("sync_in_progress");
+    env.clock.advance(LEASE_MS + 1000);
+    const third = await claimRun(env.deps, input);
+    expect(third).not.toBe(first);
+    const reaped = await getRun(env.ctx, first);
+    expect(reaped.outcome).toBe("failed");
+  });
+
+  test("a manual run tells whoever triggered it; an automatic run without changes tells nobody", async () => {
+    const env = await setup(directoryOf(2));
+    await env.run("automatic");
+    const afterFirst = await env.deps.db.db.select().from(notifications);
+    expect(afterFirst.map((n) => n.kind)).toEqual(["user_sync.changes"]);
+    await env.run("automatic");
+    expect(await env.deps.db.db.select().from(notifications)).toHaveLength(1);
+    await env.run("manual");
+    const all = await env.deps.db.db.select().from(notifications);
+    expect(all.map((n) => n.kind)).toEqual(["user_sync.changes", "user_sync.finished"]);
+  });
+
+  test("no PIN ever reaches the log", async () => {
+    const env = await setup(directoryOf(5), { sendPinEmails: true });
+    await env.run();
+    const log = env.log.lines.join("\n");
+    expect(log).toContain("sync finished");
+    expect(log).not.toMatch(/\b\d{6}\b/);
+  });
+});
