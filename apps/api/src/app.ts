@@ -1,0 +1,100 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { CoreDeps } from "@roster/core";
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./http/env.ts";
+import { errorBody, handleError, zodDetails } from "./http/errors.ts";
+import { createRateLimiter } from "./http/rate-limit.ts";
+import { accountRoutes } from "./routes/accounts.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { operatorRoutes } from "./routes/operator.ts";
+import { userSyncRoutes } from "./routes/user-sync.ts";
+import { webRoutes } from "./routes/web.ts";
+
+export type AppOptions = {
+  deps: CoreDeps;
+  /** Bearer token of the operator routes; unset turns them off. */
+  operatorToken?: string;
+  /** True when email goes to the local outbox (the operator may read it). */
+  localOutbox: boolean;
+  /** Sign-in attempts per client and account per minute. */
+  loginLimit?: number;
+};
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The whole HTTP surface, built without a port so tests call `app.request()`. */
+export function createApp(options: AppOptions) {
+  const app = new OpenAPIHono<AppEnv>({
+    // Request validation failures leave in the contract's shape, with the field issues.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json(
+          errorBody("validation_failed", "Some fields are not valid.", zodDetails(result.error)),
+          400,
+        );
+      }
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
+    c.set("deps", options.deps);
+    c.set("requestId", requestId);
+    c.set("log", options.deps.log.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    if (c.req.path.startsWith("/api/")) {
+      c.get("log").info("request", {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+  });
+  app.use("*", secureHeaders({ contentSecurityPolicy: undefined }));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(errorBody("payload_too_large", "The request body is larger than 1 MiB."), 413),
+    }),
+  );
+  app.onError(handleError);
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "cookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "roster_session",
+  });
+
+  healthRoutes(app);
+  accountRoutes(app, createRateLimiter({ limit: options.loginLimit ?? 10, windowMs: 60_000 }));
+  userSyncRoutes(app);
+  operatorRoutes(app, { operatorToken: options.operatorToken, localOutbox: options.localOutbox });
+
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Roster API",
+      version: "0.1.0",
+      description: "Keeps an application's users in step with its customers' identity directories.",
+    },
+  });
+  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "Roster API" }));
+  webRoutes(app);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

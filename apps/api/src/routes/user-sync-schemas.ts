@@ -1,0 +1,152 @@
+import { z } from "@hono/zod-openapi";
+import { Timestamp } from "../http/schemas.ts";
+
+export const CountsSchema = z
+  .object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    restored: z.number().int(),
+    deleted: z.number().int(),
+    skipped: z.number().int(),
+    unchanged: z.number().int(),
+    failed: z.number().int(),
+  })
+  .openapi("RunCounts");
+
+const Outcome = z.enum(["running", "succeeded", "completed_with_errors", "needs_review", "failed"]);
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    connectionId: z.string(),
+    trigger: z.enum(["manual", "automatic"]),
+    triggeredBy: z.string().nullable(),
+    outcome: Outcome,
+    error: z.string().nullable(),
+    deletionLimitLifted: z.boolean(),
+    pendingDeletions: z.number().int(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+    counts: CountsSchema,
+  })
+  .openapi("Run");
+
+export const RunDetailSchema = RunSchema.extend({
+  failures: z.array(
+    z.object({
+      externalId: z.string().nullable(),
+      email: z.string().nullable(),
+      displayName: z.string().nullable(),
+      code: z.string(),
+      reason: z.string(),
+    }),
+  ),
+  warnings: z.array(
+    z.object({
+      externalId: z.string().nullable(),
+      email: z.string().nullable(),
+      code: z.string(),
+      message: z.string(),
+    }),
+  ),
+}).openapi("RunDetail");
+
+export const ConnectionSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().meta({ example: "entra-id" }),
+    name: z.string(),
+    status: z.enum(["draft", "connected", "error"]),
+    lastError: z
+      .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })
+      .nullable(),
+    settings: z.record(z.string(), z.unknown()),
+    secretSet: z.boolean(),
+    secretExpiresAt: Timestamp.nullable(),
+    autoSync: z.object({
+      enabled: z.boolean(),
+      activatedAt: Timestamp.nullable(),
+      nextRunAt: Timestamp.nullable(),
+    }),
+    lastRun: z
+      .object({
+        id: z.string(),
+        trigger: z.enum(["manual", "automatic"]),
+        outcome: Outcome,
+        startedAt: Timestamp,
+        finishedAt: Timestamp.nullable(),
+        counts: CountsSchema,
+      })
+      .nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi("Connection");
+
+export const ConnectorSchema = z
+  .object({
+    type: z.string(),
+    displayName: z.string(),
+    status: z.enum(["available", "coming-soon"]),
+    settingsSchema: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "JSON Schema of the settings" }),
+    secretLabel: z.string(),
+  })
+  .openapi("Connector");
+
+const secretExpiresAt = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .nullable()
+  .optional()
+  .meta({ description: "When the secret expires (drives expiry warnings)" });
+
+export const CreateConnectionSchema = z
+  .object({
+    type: z.string().min(1).max(50),
+    name: z.string().trim().max(100).optional(),
+    settings: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "Validated against the connector's settingsSchema" }),
+    secret: z.string().min(1).max(20_000).meta({ description: "Write-only; never returned" }),
+    secretExpiresAt,
+  })
+  .openapi("CreateConnection");
+
+export const UpdateConnectionSchema = z
+  .object({
+    name: z.string().trim().max(100).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    secret: z
+      .string()
+      .min(1)
+      .max(20_000)
+      .optional()
+      .meta({ description: "Omit to keep the stored secret" }),
+    secretExpiresAt,
+  })
+  .openapi("UpdateConnection");
+
+const Sample = z.object({
+  externalId: z.string().nullable(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  reason: z.string().optional(),
+});
+
+export const PreviewSchema = z
+  .object({
+    outcome: z.enum(["succeeded", "completed_with_errors", "needs_review", "failed"]),
+    error: z.string().nullable(),
+    counts: CountsSchema,
+    pendingDeletions: z.number().int(),
+    samples: z.object({
+      created: z.array(Sample),
+      updated: z.array(Sample),
+      restored: z.array(Sample),
+      deleted: z.array(Sample),
+      failed: z.array(Sample),
+    }),
+  })
+  .openapi("Preview");

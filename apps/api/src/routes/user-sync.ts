@@ -1,0 +1,277 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  confirmDeletions,
+  connectConnection,
+  connectorCatalog,
+  createConnection,
+  deleteConnection,
+  getConnection,
+  getRun,
+  listConnections,
+  listRuns,
+  PERMISSIONS,
+  previewSync,
+  setAutoSync,
+  triggerSync,
+  updateConnection,
+} from "@roster/core";
+import { ctxOf, requirePermission, requireSession } from "../http/auth.ts";
+import type { AppEnv } from "../http/env.ts";
+import {
+  errors,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  listOf,
+  PageQuery,
+  sessionSecurity,
+} from "../http/schemas.ts";
+import {
+  ConnectionSchema,
+  ConnectorSchema,
+  CreateConnectionSchema,
+  PreviewSchema,
+  RunDetailSchema,
+  RunSchema,
+  UpdateConnectionSchema,
+} from "./user-sync-schemas.ts";
+
+const tags = ["User synchronization"];
+const security = sessionSecurity;
+const guarded = { 401: errors[401], 403: errors[403] };
+const RunIdParam = z.object({ runId: z.string().min(1).max(64) });
+
+/** The API contract's *User synchronization* section, behind Pages.Administration.UserSync. */
+export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
+  app.use("/api/user-sync/*", requireSession, requirePermission(PERMISSIONS.userSync));
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/connectors",
+      tags,
+      security,
+      summary: "Directories that can be connected, with their settings as JSON Schema",
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ConnectorSchema) }), "The connector catalog"),
+        ...guarded,
+      },
+    }),
+    (c) =>
+      c.json({ items: connectorCatalog(c.get("deps")) as z.infer<typeof ConnectorSchema>[] }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/connections",
+      tags,
+      security,
+      summary: "List connections",
+      request: { query: PageQuery },
+      responses: {
+        200: jsonResponse(listOf(ConnectionSchema, "ConnectionList"), "Connections"),
+        ...guarded,
+        400: errors[400],
+      },
+    }),
+    async (c) => c.json(await listConnections(ctxOf(c), c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/connections",
+      tags,
+      security,
+      summary: "Create a connection (status draft)",
+      request: { body: jsonBody(CreateConnectionSchema) },
+      responses: {
+        201: jsonResponse(ConnectionSchema, "Created"),
+        ...guarded,
+        400: errors[400],
+        413: errors[413],
+      },
+    }),
+    async (c) => c.json(await createConnection(ctxOf(c), c.req.valid("json")), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/connections/{id}",
+      tags,
+      security,
+      summary: "Get a connection",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(ConnectionSchema, "The connection"),
+        ...guarded,
+        404: errors[404],
+      },
+    }),
+    async (c) => c.json(await getConnection(ctxOf(c), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/user-sync/connections/{id}",
+      tags,
+      security,
+      summary: "Change a connection; new credentials or scope return it to draft",
+      request: { params: IdParam, body: jsonBody(UpdateConnectionSchema) },
+      responses: {
+        200: jsonResponse(ConnectionSchema, "Updated"),
+        ...guarded,
+        400: errors[400],
+        404: errors[404],
+      },
+    }),
+    async (c) =>
+      c.json(await updateConnection(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/user-sync/connections/{id}",
+      tags,
+      security,
+      summary: "Delete a connection (its users stay)",
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" }, ...guarded, 404: errors[404] },
+    }),
+    async (c) => {
+      await deleteConnection(ctxOf(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/connections/{id}/connect",
+      tags,
+      security,
+      summary: "Test credentials, permissions and groups",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(ConnectionSchema, "Connected"),
+        ...guarded,
+        404: errors[404],
+        422: errors[422],
+      },
+    }),
+    async (c) => c.json(await connectConnection(ctxOf(c), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/connections/{id}/sync",
+      tags,
+      security,
+      summary: "Sync now: starts a run in the background",
+      request: { params: IdParam },
+      responses: {
+        202: jsonResponse(z.object({ run: RunSchema }), "The run, started"),
+        ...guarded,
+        404: errors[404],
+        409: errors[409],
+      },
+    }),
+    async (c) => c.json({ run: await triggerSync(ctxOf(c), c.req.valid("param").id) }, 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/api/user-sync/connections/{id}/auto-sync",
+      tags,
+      security,
+      summary: "Synchronize automatically every 24 hours from now, or stop",
+      request: { params: IdParam, body: jsonBody(z.object({ enabled: z.boolean() })) },
+      responses: {
+        200: jsonResponse(ConnectionSchema, "Updated"),
+        ...guarded,
+        400: errors[400],
+        404: errors[404],
+        409: errors[409],
+      },
+    }),
+    async (c) =>
+      c.json(
+        await setAutoSync(ctxOf(c), c.req.valid("param").id, c.req.valid("json").enabled),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/connections/{id}/runs",
+      tags,
+      security,
+      summary: "Runs, newest first",
+      request: { params: IdParam, query: PageQuery },
+      responses: {
+        200: jsonResponse(listOf(RunSchema, "RunList"), "Runs"),
+        ...guarded,
+        400: errors[400],
+        404: errors[404],
+      },
+    }),
+    async (c) =>
+      c.json(await listRuns(ctxOf(c), c.req.valid("param").id, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/connections/{id}/preview",
+      tags,
+      security,
+      summary: "Dry run: what a sync would do now; writes nothing",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(PreviewSchema, "The preview"),
+        ...guarded,
+        404: errors[404],
+        409: errors[409],
+      },
+    }),
+    async (c) => c.json(await previewSync(ctxOf(c), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/runs/{runId}",
+      tags,
+      security,
+      summary: "A run with its failures and warnings",
+      request: { params: RunIdParam },
+      responses: { 200: jsonResponse(RunDetailSchema, "The run"), ...guarded, 404: errors[404] },
+    }),
+    async (c) => c.json(await getRun(ctxOf(c), c.req.valid("param").runId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/runs/{runId}/confirm-deletions",
+      tags,
+      security,
+      summary: "Confirm a needs_review run: runs again with the deletion limit lifted once",
+      request: { params: RunIdParam },
+      responses: {
+        202: jsonResponse(z.object({ run: RunSchema }), "The new run"),
+        ...guarded,
+        404: errors[404],
+        409: errors[409],
+      },
+    }),
+    async (c) => c.json({ run: await confirmDeletions(ctxOf(c), c.req.valid("param").runId) }, 202),
+  );
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { entraId } from "@roster/connector-entra-id";
+import { googleWorkspace } from "@roster/connector-google";
+import { createRegistry } from "@roster/connector-kit";
+import {
+  createKeyring,
+  createLogger,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
+import { createDb, migrateDb } from "@roster/db";
+import { createEmailTransport } from "@roster/email";
+import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import { createApp } from "../src/app.ts";
+
+export const OPERATOR_TOKEN = "operator-token-for-tests-0123456789";
+
+/** The API over a fresh database file, with the Entra simulator as the directory. */
+export async function testApi(options: { users?: number } = {}) {
+  const directory = new SimDirectory();
+  const entra = generateTenant(directory, { users: options.users ?? 120, seed: 5 });
+  const sim: EntraSim = await startEntraSim({ directory });
+  const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
+  const db = await createDb({ url: `file:${join(dir, "api.db")}` });
+  await migrateDb(db.db);
+  const log = memoryLogger();
+  const deps = {
+    db,
+    clock: systemClock,
+    log,
+    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 3).toString("base64"))),
+    connectors: createRegistry([
+      entraId({
+        authorityHost: sim.url,
+        graphBaseUrl: sim.url,
+        retry: { delaySeconds: 0, maxRetries: 1 },
+        pageRetryDelayMs: 1,
+      }),
+      googleWorkspace(),
+    ]),
+    email: createEmailTransport({}),
+    tracker: new RunTracker(),
+  };
+  const app = createApp({ deps, operatorToken: OPERATOR_TOKEN, localOutbox: true, loginLimit: 5 });
+  const bodies: string[] = [];
+
+  /** Calls the app like a client would; every response body is kept to scan for secrets. */
+  const call = async (
+    method: string,
+    path: string,
+    init: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    const response = await app.request(`http://roster.test${path}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await response.text();
+    bodies.push(text);
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: text ? JSON.parse(text) : null,
+    };
+  };
+
+  const createTenant = async (slug: string) => {
+    const password = `pw-${slug}-long-enough`;
+    const created = await call("POST", "/api/tenants", {
+      token: OPERATOR_TOKEN,
+      body: {
+        slug,
+        name: `${slug} Ltd`,
+        admin: { email: `admin@${slug}.test`, password, firstName: "Ada", lastName: "Admin" },
+      },
+    });
+    if (created.status !== 201) throw new Error(`tenant: ${created.text}`);
+    const login = await call("POST", "/api/auth/login", {
+      body: { tenant: slug, email: `admin@${slug}.test`, password },
+    });
+    return {
+      tenant: created.json.tenant,
+      admin: created.json.admin,
+      token: login.json.token as string,
+      password,
+    };
+  };
+
+  const stop = async () => {
+    await deps.tracker.idle();
+    await sim.stop();
+    db.close();
+  };
+  return { app, deps, sim, entra, call, bodies, createTenant, stop, log };
+}
+
+export { createLogger };

@@ -1,0 +1,6 @@
+export * from "./groups.ts";
+export * from "./notifications.ts";
+export * from "./sessions.ts";
+export * from "./tenants.ts";
+export * from "./users.ts";
+export * from "./views.ts";

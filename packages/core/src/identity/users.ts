@@ -1,0 +1,234 @@
+import {
+  isUniqueViolation,
+  newId,
+  roles,
+  sessions,
+  type User,
+  userAliases,
+  userRoles,
+  users,
+} from "@roster/db";
+import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import type { CoreDeps, Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import { decodeCursor, type Page, toPage } from "../paging.ts";
+import { PERMISSIONS } from "../permissions.ts";
+import { holdersOf } from "../runs/notify.ts";
+import { type UserView, userView } from "./views.ts";
+
+/** Attaches aliases and role names to a page of users: two queries, not two per user. */
+export async function viewsOf(deps: CoreDeps, rows: User[]): Promise<UserView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((row) => row.id);
+  const aliasRows = await deps.db.db
+    .select()
+    .from(userAliases)
+    .where(inArray(userAliases.userId, ids));
+  const roleRows = await deps.db.db
+    .select({ userId: userRoles.userId, name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(inArray(userRoles.userId, ids));
+  const group = <T>(items: T[], key: (item: T) => string, value: (item: T) => string) => {
+    const map = new Map<string, string[]>();
+    for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), value(item)]);
+    return map;
+  };
+  const aliases = group(
+    aliasRows,
+    (row) => row.userId,
+    (row) => row.alias,
+  );
+  const roleNames = group(
+    roleRows,
+    (row) => row.userId,
+    (row) => row.name,
+  );
+  return rows.map((row) =>
+    userView(row, aliases.get(row.id) ?? [], (roleNames.get(row.id) ?? []).sort()),
+  );
+}
+
+export async function loadUser(ctx: Ctx, id: string): Promise<User> {
+  const [row] = await ctx.db.db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.tenantId, ctx.tenantId)));
+  if (!row) throw notFound("The user");
+  return row;
+}
+
+export async function getUser(ctx: Ctx, id: string): Promise<UserView> {
+  const [view] = await viewsOf(ctx, [await loadUser(ctx, id)]);
+  return view as UserView;
+}
+
+export async function listUsers(
+  ctx: Ctx,
+  input: { query?: string; tag?: string; includeDeleted?: boolean; limit: number; cursor?: string },
+): Promise<Page<UserView>> {
+  const cursor = decodeCursor(input.cursor);
+  const pattern = input.query ? `%${input.query.toLowerCase().replace(/[%_\\]/g, "\\$&")}%` : null;
+  const rows = await ctx.db.db
+    .select()
+    .from(users)
+    .where(
+      and(
+        eq(users.tenantId, ctx.tenantId),
+        input.includeDeleted ? undefined : isNull(users.deletedAt),
+        pattern
+          ? or(
+              sql`lower(${users.email}) like ${pattern} escape '\\'`,
+              sql`lower(${users.firstName}) like ${pattern} escape '\\'`,
+              sql`lower(${users.lastName}) like ${pattern} escape '\\'`,
+            )
+          : undefined,
+        input.tag
+          ? sql`exists (select 1 from json_each(${users.tags}) t where t.value = ${input.tag})`
+          : undefined,
+        cursor
+          ? or(
+              gt(users.createdAt, new Date(cursor.at)),
+              and(eq(users.createdAt, new Date(cursor.at)), gt(users.id, cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(input.limit + 1);
+  const page = toPage(
+    rows,
+    input.limit,
+    (row) => ({ at: row.createdAt.getTime(), id: row.id }),
+    (row) => row,
+  );
+  return { items: await viewsOf(ctx, page.items), nextCursor: page.nextCursor };
+}
+
+async function roleIdsByName(ctx: Ctx, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const found = await ctx.db.db
+    .select()
+    .from(roles)
+    .where(and(eq(roles.tenantId, ctx.tenantId), inArray(roles.name, names)));
+  const unknown = names.filter((name) => !found.some((role) => role.name === name));
+  if (unknown.length > 0) {
+    throw new DomainError("validation_failed", `Unknown role: ${unknown.join(", ")}.`, [
+      { path: ["roles"], message: `Unknown role: ${unknown.join(", ")}` },
+    ]);
+  }
+  return found.map((role) => role.id);
+}
+
+const emailTaken = (email: string) =>
+  new DomainError(
+    "email_taken",
+    `A user with the email ${email} already exists (possibly deleted).`,
+  );
+
+export async function createUser(
+  ctx: Ctx,
+  input: { email: string; firstName: string; lastName: string; password: string; roles?: string[] },
+): Promise<UserView> {
+  const roleIds = await roleIdsByName(ctx, input.roles ?? ["User"]);
+  const now = ctx.clock.now();
+  const id = newId("usr");
+  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  try {
+    await ctx.db.db.transaction(async (tx) => {
+      await tx.insert(users).values({
+        id,
+        tenantId: ctx.tenantId,
+        email: input.email.trim(),
+        firstName: input.firstName,
+        lastName: input.lastName,
+        signIn: "password",
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (roleIds.length > 0)
+        await tx.insert(userRoles).values(roleIds.map((roleId) => ({ userId: id, roleId })));
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw emailTaken(input.email);
+    throw error;
+  }
+  return getUser(ctx, id);
+}
+
+export async function updateUser(
+  ctx: Ctx,
+  id: string,
+  patch: {
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    roles?: string[];
+    aliases?: string[];
+  },
+): Promise<UserView> {
+  const current = await loadUser(ctx, id);
+  const roleIds = patch.roles ? await roleIdsByName(ctx, patch.roles) : null;
+  if (roleIds && patch.roles && !patch.roles.includes("Administrator"))
+    await refuseLastAdministrator(ctx, [id]);
+  try {
+    await ctx.db.db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({
+          email: patch.email?.trim() ?? current.email,
+          firstName: patch.firstName ?? current.firstName,
+          lastName: patch.lastName ?? current.lastName,
+          updatedAt: ctx.clock.now(),
+        })
+        .where(and(eq(users.id, id), eq(users.tenantId, ctx.tenantId)));
+      if (roleIds) {
+        await tx.delete(userRoles).where(eq(userRoles.userId, id));
+        if (roleIds.length > 0)
+          await tx.insert(userRoles).values(roleIds.map((roleId) => ({ userId: id, roleId })));
+      }
+      if (patch.aliases) {
+        await tx.delete(userAliases).where(eq(userAliases.userId, id));
+        const unique = [
+          ...new Map(patch.aliases.map((alias) => [alias.toLowerCase(), alias])).values(),
+        ];
+        if (unique.length > 0) {
+          await tx
+            .insert(userAliases)
+            .values(unique.map((alias) => ({ tenantId: ctx.tenantId, userId: id, alias })));
+        }
+      }
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    if (patch.email && String(error).includes("users")) throw emailTaken(patch.email);
+    throw new DomainError(
+      "conflict",
+      "One of these aliases belongs to another user of the tenant.",
+      { aliases: patch.aliases },
+    );
+  }
+  return getUser(ctx, id);
+}
+
+/** Refuses a change that would leave the tenant without an active user-sync administrator. */
+async function refuseLastAdministrator(ctx: Ctx, leaving: string[]): Promise<void> {
+  const holders = await holdersOf(ctx, ctx.tenantId, PERMISSIONS.userSync);
+  if (holders.length > 0 && holders.every((holder) => leaving.includes(holder))) {
+    throw new DomainError(
+      "last_administrator",
+      "This is the last administrator of the tenant; appoint another first.",
+    );
+  }
+}
+
+/** Soft delete: the record stays and can be restored; its sessions end. */
+export async function deleteUser(ctx: Ctx, id: string): Promise<void> {
+  const user = await loadUser(ctx, id);
+  if (user.deletedAt) return;
+  await refuseLastAdministrator(ctx, [id]);
+  const now = ctx.clock.now();
+  await ctx.db.db.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, id));
+  await ctx.db.db.delete(sessions).where(eq(sessions.userId, id));
+}

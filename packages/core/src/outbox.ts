@@ -1,0 +1,59 @@
+import { outbox } from "@roster/db";
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import type { CoreDeps } from "./context.ts";
+import { decodeCursor, iso, type Page, toPage } from "./paging.ts";
+
+export type OutboxView = {
+  id: string;
+  to: string;
+  subject: string;
+  text: string | null;
+  html: string | null;
+  kind: string;
+  status: string;
+  createdAt: string;
+};
+
+/**
+ * The local outbox, newest first, for the operator when Resend is not configured. Bodies
+ * are decrypted here, for this reader only (they may hold a PIN).
+ */
+export async function listOutbox(
+  deps: CoreDeps,
+  page: { limit: number; cursor?: string },
+): Promise<Page<OutboxView>> {
+  const cursor = decodeCursor(page.cursor);
+  const rows = await deps.db.db
+    .select()
+    .from(outbox)
+    .where(
+      cursor
+        ? or(
+            lt(outbox.createdAt, new Date(cursor.at)),
+            and(eq(outbox.createdAt, new Date(cursor.at)), lt(outbox.id, cursor.id)),
+          )
+        : undefined,
+    )
+    .orderBy(desc(outbox.createdAt), desc(outbox.id))
+    .limit(page.limit + 1);
+  return toPage(
+    rows,
+    page.limit,
+    (row) => ({ at: row.createdAt.getTime(), id: row.id }),
+    (row) => {
+      const body = row.bodyCiphertext
+        ? (JSON.parse(deps.keyring.decrypt(row.bodyCiphertext)) as { text: string; html: string })
+        : null;
+      return {
+        id: row.id,
+        to: row.to,
+        subject: row.subject,
+        text: body?.text ?? null,
+        html: body?.html ?? null,
+        kind: row.kind,
+        status: row.status,
+        createdAt: iso(row.createdAt) as string,
+      };
+    },
+  );
+}
