@@ -129,6 +129,14 @@ describe("aliases", () => {
     expect(aliases.map((alias) => alias.alias)).toEqual(["John Doe", "JohnDoe", "j.doe", "jdoe"]);
   });
 
+  test("users with several aliases are unchanged on the next run, whatever order the database keeps them in", async () => {
+    const directory = directoryOf(30);
+    const env = await setup(directory, { aliasTemplate: "%surname%-%givenName%;%username%;%givenName%.%surname%" });
+    await env.run();
+    const second = await env.run();
+    expect(second.counts).toMatchObject({ unchanged: 30, updated: 0 });
+  });
+
   test("an alias held by another user is not taken: a warning, the user still syncs", async () => {
     const directory = directoryOf(2);
     const env = await setup(directory);

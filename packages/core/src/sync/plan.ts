@@ -206,5 +206,9 @@ export function createPlanner(input: PlannerInput): Planner {
   return { plan, seen };
 }
 
-const sameAliases = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((alias, i) => alias === b[i]);
+/** Same aliases regardless of order (the database returns them in its own order). */
+const sameAliases = (a: readonly string[], b: readonly string[]) => {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((alias) => set.has(alias));
+};
