@@ -7,8 +7,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createRegistry } from "@roster/connector-kit";
+import { createApp } from "@roster/api";
 import { entraId } from "@roster/connector-entra-id";
+import { createRegistry } from "@roster/connector-kit";
 import {
   claimRun,
   connectConnection,
@@ -25,7 +26,6 @@ import {
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
-import { createApp } from "@roster/api";
 
 const { values } = parseArgs({ options: { users: { type: "string", default: "100000" } } });
 const USERS = Number(values.users);
@@ -59,7 +59,11 @@ const settings = {
   sendPinEmails: true,
   manageUserDeletion: true,
 };
-const connection = await createConnection(ctx, { type: "entra-id", settings, secret: entra.secret });
+const connection = await createConnection(ctx, {
+  type: "entra-id",
+  settings,
+  secret: entra.secret,
+});
 await connectConnection(ctx, connection.id);
 const app = createApp({ deps, localOutbox: true });
 
@@ -87,12 +91,23 @@ async function measure<T>(work: () => Promise<T>) {
   await sampler;
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
-  return { result, seconds, peakRssMb: peakRss / 2 ** 20, maxLatencyMs: maxLatency, p99LatencyMs: p99 };
+  return {
+    result,
+    seconds,
+    peakRssMb: peakRss / 2 ** 20,
+    maxLatencyMs: maxLatency,
+    p99LatencyMs: p99,
+  };
 }
 
 const runOnce = () =>
   measure(async () => {
-    const runId = await claimRun(deps, { tenantId: tenant.id, connectionId: connection.id, trigger: "manual", triggeredBy: admin.id });
+    const runId = await claimRun(deps, {
+      tenantId: tenant.id,
+      connectionId: connection.id,
+      trigger: "manual",
+      triggeredBy: admin.id,
+    });
     await executeRun(deps, runId);
     return getRun(ctx, runId);
   });
@@ -100,7 +115,12 @@ const runOnce = () =>
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 const readOnly = await measure(async () => {
   let count = 0;
-  for await (const page of connector.readUsers({ settings: connector.settings.parse(settings), secret: entra.secret, log, fields: ["onPremisesSamAccountName", "givenName", "surname"] })) {
+  for await (const page of connector.readUsers({
+    settings: connector.settings.parse(settings),
+    secret: entra.secret,
+    log,
+    fields: ["onPremisesSamAccountName", "givenName", "surname"],
+  })) {
     count += page.length;
   }
   return count;
@@ -108,7 +128,11 @@ const readOnly = await measure(async () => {
 const first = await runOnce();
 const second = await runOnce();
 
-const row = (name: string, m: Awaited<ReturnType<typeof runOnce>> | typeof readOnly, users: number) => ({
+const row = (
+  name: string,
+  m: Awaited<ReturnType<typeof runOnce>> | typeof readOnly,
+  users: number,
+) => ({
   step: name,
   seconds: Number(m.seconds.toFixed(2)),
   usersPerSecond: Math.round(users / m.seconds),
@@ -134,9 +158,18 @@ const results = {
   graphRequests: sim.counts.graph,
 };
 console.table(results.steps);
-console.log(JSON.stringify({ counts: results.counts, ratios: results.ratios, graphRequests: results.graphRequests }, null, 2));
+console.log(
+  JSON.stringify(
+    { counts: results.counts, ratios: results.ratios, graphRequests: results.graphRequests },
+    null,
+    2,
+  ),
+);
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
-writeFileSync(join(import.meta.dir, "results", `sync-${total}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  join(import.meta.dir, "results", `sync-${total}.json`),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 await sim.stop();
 db.close();
 process.exit(0);

@@ -131,7 +131,9 @@ describe("aliases", () => {
 
   test("users with several aliases are unchanged on the next run, whatever order the database keeps them in", async () => {
     const directory = directoryOf(30);
-    const env = await setup(directory, { aliasTemplate: "%surname%-%givenName%;%username%;%givenName%.%surname%" });
+    const env = await setup(directory, {
+      aliasTemplate: "%surname%-%givenName%;%username%;%givenName%.%surname%",
+    });
     await env.run();
     const second = await env.run();
     expect(second.counts).toMatchObject({ unchanged: 30, updated: 0 });

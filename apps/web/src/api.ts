@@ -1,0 +1,88 @@
+/** Calls the Roster API with the session cookie; errors keep the contract's shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data?.error ?? { code: "internal", message: response.statusText };
+    if (response.status === 401 && !path.endsWith("/login"))
+      window.dispatchEvent(new Event("roster:signed-out"));
+    throw new ApiError(response.status, error.code, error.message, error.details);
+  }
+  return data as T;
+}
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+export type Counts = Record<
+  "created" | "updated" | "restored" | "deleted" | "skipped" | "unchanged" | "failed",
+  number
+>;
+
+export type Run = {
+  id: string;
+  connectionId: string;
+  trigger: "manual" | "automatic";
+  triggeredBy: string | null;
+  outcome: string;
+  error: string | null;
+  pendingDeletions: number;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: Counts;
+};
+
+export type Connection = {
+  id: string;
+  type: string;
+  name: string;
+  status: "draft" | "connected" | "error";
+  lastError: { code: string; message: string; details?: unknown } | null;
+  settings: Record<string, unknown>;
+  secretSet: boolean;
+  secretExpiresAt: string | null;
+  autoSync: { enabled: boolean; activatedAt: string | null; nextRunAt: string | null };
+  lastRun: Omit<Run, "connectionId" | "triggeredBy" | "error" | "pendingDeletions"> | null;
+};
+
+export type JsonSchema = {
+  type?: string;
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: string[];
+  const?: string;
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+};
+
+export type ConnectorInfo = {
+  type: string;
+  displayName: string;
+  status: "available" | "coming-soon";
+  settingsSchema: JsonSchema;
+  secretLabel: string;
+};
+
+export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");

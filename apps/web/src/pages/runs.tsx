@@ -1,0 +1,165 @@
+import { useEffect, useState } from "hono/jsx/dom";
+import { api, type Page, type Run, when } from "../api.ts";
+import { CountsList, Outcome } from "./sync.tsx";
+
+export function RunsPage({ connectionId }: { connectionId: string }) {
+  const [runs, setRuns] = useState<Run[] | null>(null);
+  useEffect(() => {
+    void api<Page<Run>>("GET", `/api/user-sync/connections/${connectionId}/runs?limit=100`).then(
+      (page) => setRuns(page.items),
+    );
+  }, [connectionId]);
+  if (!runs) return <p class="muted">Loading…</p>;
+  return (
+    <main>
+      <p>
+        <a href="#/sync">← User synchronization</a>
+      </p>
+      <h1>Runs</h1>
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">Runs, newest first</caption>
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Trigger</th>
+              <th>Outcome</th>
+              <th>Created</th>
+              <th>Updated</th>
+              <th>Deleted</th>
+              <th>Failed</th>
+              <th>Finished</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr>
+                <td>
+                  <a href={`#/runs/${run.id}`}>{when(run.startedAt)}</a>
+                </td>
+                <td>{run.trigger}</td>
+                <td>
+                  <Outcome outcome={run.outcome} />
+                </td>
+                <td>{run.counts.created}</td>
+                <td>{run.counts.updated}</td>
+                <td>{run.counts.deleted}</td>
+                <td>{run.counts.failed}</td>
+                <td>{when(run.finishedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </main>
+  );
+}
+
+type RunDetail = Run & {
+  failures: {
+    externalId: string | null;
+    email: string | null;
+    displayName: string | null;
+    code: string;
+    reason: string;
+  }[];
+  warnings: { externalId: string | null; email: string | null; code: string; message: string }[];
+};
+
+export function RunDetailPage({ runId }: { runId: string }) {
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = () => api<RunDetail>("GET", `/api/user-sync/runs/${runId}`).then(setRun);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), 2000);
+    return () => clearInterval(timer);
+  }, [runId]);
+  if (!run) return <p class="muted">Loading…</p>;
+  const confirmDeletions = async () => {
+    if (!confirm(`Delete ${run.pendingDeletions} users that the directory no longer returns?`))
+      return;
+    const { run: next } = await api<{ run: Run }>(
+      "POST",
+      `/api/user-sync/runs/${run.id}/confirm-deletions`,
+    );
+    setNotice("A new run with the deletion limit lifted has started.");
+    location.hash = `#/runs/${next.id}`;
+  };
+  return (
+    <main>
+      <p>
+        <a href={`#/connections/${run.connectionId}/runs`}>← All runs</a>
+      </p>
+      <h1>Run of {when(run.startedAt)}</h1>
+      <p>
+        <Outcome outcome={run.outcome} /> {run.trigger}
+        {run.finishedAt ? ` · finished ${when(run.finishedAt)}` : " · running"}
+      </p>
+      {run.error ? <p class="alert error">{run.error}</p> : null}
+      {notice ? <p class="alert ok">{notice}</p> : null}
+      {run.outcome === "needs_review" ? (
+        <div class="alert warn">
+          <p>
+            {run.pendingDeletions} users would be deleted, more than the deletion limit allows.
+            Nobody was deleted.
+          </p>
+          <button type="button" class="danger" onClick={confirmDeletions}>
+            Confirm {run.pendingDeletions} deletions
+          </button>
+        </div>
+      ) : null}
+      <CountsList counts={run.counts} />
+      <h2>Users that could not be synchronized ({run.failures.length})</h2>
+      {run.failures.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <div class="table-wrap">
+          <table data-testid="failures">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Email</th>
+                <th>Directory id</th>
+                <th>Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.failures.map((f) => (
+                <tr>
+                  <td>{f.displayName ?? "—"}</td>
+                  <td>{f.email ?? "—"}</td>
+                  <td class="mono">{f.externalId}</td>
+                  <td>{f.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>Warnings ({run.warnings.length})</h2>
+      {run.warnings.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Email</th>
+                <th>Warning</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.warnings.map((w) => (
+                <tr>
+                  <td>{w.email ?? "—"}</td>
+                  <td>{w.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </main>
+  );
+}

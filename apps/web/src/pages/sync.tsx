@@ -1,0 +1,486 @@
+import { useEffect, useState } from "hono/jsx/dom";
+import {
+  ApiError,
+  api,
+  type Connection,
+  type ConnectorInfo,
+  type Counts,
+  type Page,
+  when,
+} from "../api.ts";
+import { type FieldErrors, SchemaForm } from "../schema-form.tsx";
+
+const COUNT_KEYS: (keyof Counts)[] = [
+  "created",
+  "updated",
+  "restored",
+  "deleted",
+  "skipped",
+  "unchanged",
+  "failed",
+];
+
+export const CountsList = ({ counts }: { counts: Counts }) => (
+  <dl class="counts">
+    {COUNT_KEYS.map((key) => (
+      <div>
+        <dt>{key}</dt>
+        <dd data-testid={`count-${key}`}>{counts[key]}</dd>
+      </div>
+    ))}
+  </dl>
+);
+
+export const Outcome = ({ outcome }: { outcome: string }) => (
+  <span class={`pill ${outcome}`}>{outcome.replaceAll("_", " ")}</span>
+);
+
+/** validation_failed details → messages keyed by the field's path inside `settings`. */
+function fieldErrors(error: unknown): FieldErrors {
+  if (
+    !(error instanceof ApiError) ||
+    error.code !== "validation_failed" ||
+    !Array.isArray(error.details)
+  )
+    return {};
+  const out: FieldErrors = {};
+  for (const issue of error.details as { path: string[]; message: string }[]) {
+    const path = issue.path[0] === "settings" ? issue.path.slice(1) : issue.path;
+    out[path.join(".")] ??= issue.message;
+  }
+  return out;
+}
+
+type Draft = {
+  name: string;
+  settings: Record<string, unknown>;
+  secret: string;
+  secretExpiresAt: string;
+};
+
+function ConnectionForm(props: {
+  connector: ConnectorInfo;
+  connection: Connection | null;
+  onSaved: (c: Connection) => void;
+  onCancel: () => void;
+}) {
+  const { connector, connection } = props;
+  const [draft, setDraft] = useState<Draft>({
+    name: connection?.name ?? connector.displayName,
+    settings: connection?.settings ?? {},
+    secret: "",
+    secretExpiresAt: connection?.secretExpiresAt?.slice(0, 10) ?? "",
+  });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<string | null>(null);
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setErrors({});
+    setMessage(null);
+    const body = {
+      name: draft.name,
+      settings: draft.settings,
+      ...(draft.secret ? { secret: draft.secret } : {}),
+      secretExpiresAt: draft.secretExpiresAt || null,
+    };
+    try {
+      const saved = connection
+        ? await api<Connection>("PATCH", `/api/user-sync/connections/${connection.id}`, body)
+        : await api<Connection>("POST", "/api/user-sync/connections", {
+            type: connector.type,
+            ...body,
+            secret: draft.secret,
+          });
+      props.onSaved(saved);
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      setMessage(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  return (
+    <form class="connection-form" onSubmit={save} aria-label={`${connector.displayName} settings`}>
+      <div class="field">
+        <label for="field-name">Name</label>
+        <input
+          id="field-name"
+          value={draft.name}
+          onChange={(event: Event) =>
+            setDraft({ ...draft, name: (event.target as HTMLInputElement).value })
+          }
+        />
+      </div>
+      <SchemaForm
+        schema={connector.settingsSchema}
+        value={draft.settings}
+        errors={errors}
+        onChange={(settings) => setDraft({ ...draft, settings })}
+      />
+      <div class="field">
+        <label for="field-secret">
+          {connector.secretLabel}
+          {connection ? "" : " *"}
+        </label>
+        <input
+          id="field-secret"
+          type="password"
+          autocomplete="off"
+          placeholder={connection?.secretSet ? "Set — leave empty to keep it" : ""}
+          value={draft.secret}
+          aria-invalid={errors.secret ? "true" : undefined}
+          onChange={(event: Event) =>
+            setDraft({ ...draft, secret: (event.target as HTMLInputElement).value })
+          }
+        />
+        {errors.secret ? <p class="field-error">{errors.secret}</p> : null}
+      </div>
+      <div class="field">
+        <label for="field-expiry">Secret expiration date</label>
+        <input
+          id="field-expiry"
+          type="date"
+          value={draft.secretExpiresAt}
+          onChange={(event: Event) =>
+            setDraft({ ...draft, secretExpiresAt: (event.target as HTMLInputElement).value })
+          }
+        />
+        <p class="help">You are warned 7 days before it expires.</p>
+      </div>
+      {message ? (
+        <p class="alert error" role="alert">
+          {message}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" class="primary">
+          Save
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** One line saying what the connection reads, for the card. */
+function settingsSummary(settings: Record<string, unknown>) {
+  const parts: string[] = [];
+  if (typeof settings.directoryId === "string") parts.push(`Directory ${settings.directoryId}`);
+  const groups = settings.groups as { mode?: string; ids?: string[] } | undefined;
+  if (typeof settings.users === "string")
+    parts.push(settings.users === "all" ? "All users" : "Users of the selected groups");
+  if (groups?.mode === "selected") parts.push(`${groups.ids?.length ?? 0} group(s) selected`);
+  return parts.join(" · ");
+}
+
+type Preview = {
+  counts: Counts;
+  error: string | null;
+  outcome: string;
+  pendingDeletions: number;
+  samples: Record<string, { email: string | null; name: string | null; reason?: string }[]>;
+};
+
+function ConnectionCard(props: {
+  connector: ConnectorInfo;
+  connection: Connection;
+  onChange: (c: Connection | null) => void;
+}) {
+  const { connector, connection } = props;
+  const [editing, setEditing] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+
+  const act = async (label: string, work: () => Promise<void>) => {
+    setBusy(label);
+    setNotice(null);
+    try {
+      await work();
+    } catch (error) {
+      setNotice({ kind: "error", text: error instanceof Error ? error.message : String(error) });
+    } finally {
+      setBusy(null);
+    }
+  };
+  const refresh = async () =>
+    props.onChange(await api<Connection>("GET", `/api/user-sync/connections/${connection.id}`));
+
+  // While a run is going, follow it.
+  useEffect(() => {
+    if (connection.lastRun?.outcome !== "running") return;
+    const timer = setInterval(() => void refresh(), 1000);
+    return () => clearInterval(timer);
+  }, [connection.lastRun?.outcome, connection.lastRun?.id]);
+
+  if (editing) {
+    return (
+      <section class="card" aria-label={connection.name}>
+        <h2>{connection.name}</h2>
+        <ConnectionForm
+          connector={connector}
+          connection={connection}
+          onCancel={() => setEditing(false)}
+          onSaved={(saved) => {
+            setEditing(false);
+            props.onChange(saved);
+          }}
+        />
+      </section>
+    );
+  }
+
+  const connected = connection.status === "connected";
+  const run = connection.lastRun;
+  return (
+    <section class="card" aria-label={connection.name}>
+      <div class="card-head">
+        <h2>{connection.name}</h2>
+        <span class={`pill ${connection.status}`} data-testid="connection-status">
+          {connection.status}
+        </span>
+      </div>
+      {connection.status === "error" && connection.lastError ? (
+        <p class="alert error" role="alert" data-testid="connect-error">
+          <strong>{connection.lastError.code.replaceAll("_", " ")}:</strong>{" "}
+          {connection.lastError.message}
+        </p>
+      ) : null}
+      {notice ? (
+        <p class={`alert ${notice.kind}`} role="alert">
+          {notice.text}
+        </p>
+      ) : null}
+      <p class="muted summary">{settingsSummary(connection.settings)}</p>
+      {connection.secretExpiresAt ? (
+        <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
+      ) : null}
+      <div class="actions">
+        <button type="button" onClick={() => setEditing(true)} disabled={!!busy}>
+          Edit
+        </button>
+        <button
+          type="button"
+          class={connected ? "" : "primary"}
+          disabled={!!busy}
+          onClick={() =>
+            act("connect", async () => {
+              try {
+                props.onChange(
+                  await api<Connection>(
+                    "POST",
+                    `/api/user-sync/connections/${connection.id}/connect`,
+                  ),
+                );
+                setNotice({
+                  kind: "ok",
+                  text: "Connected: the credentials, permissions and groups check out.",
+                });
+              } catch (error) {
+                await refresh();
+                throw error;
+              }
+            })
+          }
+        >
+          {busy === "connect" ? "Connecting…" : "Connect"}
+        </button>
+        <button
+          type="button"
+          class={connected ? "primary" : ""}
+          disabled={!connected || !!busy || run?.outcome === "running"}
+          onClick={() =>
+            act("sync", async () => {
+              await api("POST", `/api/user-sync/connections/${connection.id}/sync`);
+              await refresh();
+            })
+          }
+        >
+          Sync now
+        </button>
+        <button
+          type="button"
+          disabled={!connected || !!busy}
+          onClick={() =>
+            act("preview", async () =>
+              setPreview(
+                await api<Preview>("POST", `/api/user-sync/connections/${connection.id}/preview`),
+              ),
+            )
+          }
+        >
+          {busy === "preview" ? "Previewing…" : "Preview"}
+        </button>
+        <button
+          type="button"
+          class="danger"
+          disabled={!!busy}
+          onClick={() =>
+            act("delete", async () => {
+              if (
+                !confirm(
+                  `Delete "${connection.name}"? Its settings, secret and schedule are removed; its users stay.`,
+                )
+              )
+                return;
+              await api("DELETE", `/api/user-sync/connections/${connection.id}`);
+              props.onChange(null);
+            })
+          }
+        >
+          Delete
+        </button>
+      </div>
+      <div class="field checkbox switch">
+        <input
+          id={`auto-${connection.id}`}
+          type="checkbox"
+          role="switch"
+          aria-checked={connection.autoSync.enabled ? "true" : "false"}
+          checked={connection.autoSync.enabled}
+          disabled={!connected}
+          onChange={(event: Event) =>
+            act("auto", async () => {
+              props.onChange(
+                await api<Connection>(
+                  "PUT",
+                  `/api/user-sync/connections/${connection.id}/auto-sync`,
+                  { enabled: (event.target as HTMLInputElement).checked },
+                ),
+              );
+            })
+          }
+        />
+        <div>
+          <label for={`auto-${connection.id}`}>Synchronize automatically</label>
+          <p class="help" data-testid="next-run">
+            {connection.autoSync.enabled
+              ? `Every 24 hours; next run ${when(connection.autoSync.nextRunAt)}`
+              : "Off"}
+          </p>
+        </div>
+      </div>
+      {preview ? (
+        <section class="preview" aria-label="Preview">
+          <h3>Preview — nothing was changed</h3>
+          {preview.error ? <p class="alert error">{preview.error}</p> : null}
+          <CountsList counts={preview.counts} />
+          {(["created", "updated", "restored", "deleted", "failed"] as const).map((kind) =>
+            preview.samples[kind]?.length ? (
+              <details>
+                <summary>
+                  {kind}: first {preview.samples[kind]?.length}
+                </summary>
+                <ul>
+                  {preview.samples[kind]?.map((s) => (
+                    <li>
+                      {s.name ?? "—"} &lt;{s.email ?? "no email"}&gt;{" "}
+                      {s.reason ? `— ${s.reason}` : ""}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            ) : null,
+          )}
+        </section>
+      ) : null}
+      <div class="last-run">
+        <h3>Last run</h3>
+        {run ? (
+          <div data-testid="last-run">
+            <p>
+              <Outcome outcome={run.outcome} /> {run.trigger} · started {when(run.startedAt)}
+              {run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ""}
+            </p>
+            <CountsList counts={run.counts} />
+            <p>
+              <a href={`#/runs/${run.id}`}>Run details</a> ·{" "}
+              <a href={`#/connections/${connection.id}/runs`}>All runs</a>
+            </p>
+          </div>
+        ) : (
+          <p class="muted">No run yet.</p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** Administration › User synchronization: one card per connector type. */
+export function SyncPage() {
+  const [catalog, setCatalog] = useState<ConnectorInfo[]>([]);
+  const [connections, setConnections] = useState<Connection[] | null>(null);
+  const [creating, setCreating] = useState<string | null>(null);
+  useEffect(() => {
+    void api<{ items: ConnectorInfo[] }>("GET", "/api/user-sync/connectors").then((c) =>
+      setCatalog(c.items),
+    );
+    void api<Page<Connection>>("GET", "/api/user-sync/connections?limit=100").then((c) =>
+      setConnections(c.items),
+    );
+  }, []);
+  if (!connections) return <p class="muted">Loading…</p>;
+  const replace = (id: string) => (next: Connection | null) =>
+    setConnections(
+      next
+        ? connections.map((c) => (c.id === id ? next : c))
+        : connections.filter((c) => c.id !== id),
+    );
+
+  return (
+    <main>
+      <h1>User synchronization</h1>
+      <p class="muted">Connect your directory; Roster keeps your users in step with it.</p>
+      {catalog.map((connector) => {
+        const mine = connections.filter((c) => c.type === connector.type);
+        if (connector.status === "coming-soon") {
+          return (
+            <section class="card disabled" aria-label={connector.displayName}>
+              <div class="card-head">
+                <h2>{connector.displayName}</h2>
+                <span class="pill">coming soon</span>
+              </div>
+              <p class="muted">This directory is not available yet.</p>
+            </section>
+          );
+        }
+        return (
+          <>
+            {mine.map((connection) => (
+              <ConnectionCard
+                connector={connector}
+                connection={connection}
+                onChange={replace(connection.id)}
+              />
+            ))}
+            {mine.length === 0 || creating === connector.type ? (
+              <section class="card" aria-label={connector.displayName}>
+                <div class="card-head">
+                  <h2>{connector.displayName}</h2>
+                  <span class="pill">not set up</span>
+                </div>
+                {creating === connector.type ? (
+                  <ConnectionForm
+                    connector={connector}
+                    connection={null}
+                    onCancel={() => setCreating(null)}
+                    onSaved={(saved) => {
+                      setCreating(null);
+                      setConnections([...connections, saved]);
+                    }}
+                  />
+                ) : (
+                  <button type="button" class="primary" onClick={() => setCreating(connector.type)}>
+                    Set up {connector.displayName}
+                  </button>
+                )}
+              </section>
+            ) : null}
+          </>
+        );
+      })}
+    </main>
+  );
+}
