@@ -3,6 +3,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { Client, type GraphError, PageIterator } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import {
+  blankUser,
   type EntraSim,
   type GeneratedTenant,
   generateTenant,
@@ -285,6 +286,37 @@ describe("Graph", () => {
   });
 });
 
+describe("scale", () => {
+  test("pages through 10,000 users with the SDK, 999 at a time", async () => {
+    const directory = new SimDirectory();
+    const big = generateTenant(directory, { users: 10_000, seed: 99 });
+    const bigSim = await startEntraSim({ directory });
+    try {
+      const client = Client.initWithMiddleware({
+        authProvider: new TokenCredentialAuthenticationProvider(
+          new ClientSecretCredential(big.tenantId, big.clientId, big.secret, {
+            authorityHost: bigSim.url,
+            disableInstanceDiscovery: true,
+          }),
+          { scopes: ["https://graph.microsoft.com/.default"] },
+        ),
+        baseUrl: bigSim.url,
+        customHosts: new Set(["localhost"]),
+      });
+      const ids = new Set<string>();
+      const first = await client.api("/users").select("id,accountEnabled").top(999).get();
+      await new PageIterator(client, first, (user: { id: string }) => {
+        ids.add(user.id);
+        return true;
+      }).iterate();
+      expect(ids.size).toBe(10_010);
+      expect(bigSim.counts.byRoute["/v1.0/users"]).toBe(11);
+    } finally {
+      await bigSim.stop();
+    }
+  });
+});
+
 describe("delta", () => {
   test("a full round, then only changes and removals", async () => {
     const client = graph();
@@ -304,10 +336,16 @@ describe("delta", () => {
     const user = directoryTenant?.getUser(changedId);
     if (user) directoryTenant?.upsertUser({ ...user, displayName: "Cher Sarkisian" });
     directoryTenant?.deleteUser(tenant.edgeCases.guestWithoutMail);
+    const added = {
+      ...blankUser("ffffffff-0000-4000-8000-000000000001", "new.hire@contoso.example"),
+      displayName: "New Hire",
+    };
+    directoryTenant?.upsertUser(added);
 
     const changes = await client.api(deltaLink).get();
     expect(changes.value).toEqual([
       { id: changedId, displayName: "Cher Sarkisian", accountEnabled: true },
+      { id: added.id, displayName: "New Hire", accountEnabled: true },
       { id: tenant.edgeCases.guestWithoutMail, "@removed": { reason: "changed" } },
     ]);
     expect(changes["@odata.deltaLink"]).toBeString();
