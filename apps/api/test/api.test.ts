@@ -160,6 +160,34 @@ describe("operator and session", () => {
   });
 });
 
+describe("bootstrap", () => {
+  test("an empty database gets tenant `default` with the configured administrator, once", async () => {
+    const { bootstrapAdmin } = await import("@roster/core");
+    const fresh = await testApi({ users: 1 });
+    try {
+      expect(
+        await bootstrapAdmin(fresh.deps, {
+          email: "root@example.test",
+          password: "bootstrap-pw-1",
+        }),
+      ).toBe(true);
+      expect(
+        await bootstrapAdmin(fresh.deps, {
+          email: "other@example.test",
+          password: "bootstrap-pw-2",
+        }),
+      ).toBe(false);
+      const login = await fresh.call("POST", "/api/auth/login", {
+        body: { tenant: "default", email: "root@example.test", password: "bootstrap-pw-1" },
+      });
+      expect(login.status).toBe(200);
+      expect(login.json.user.roles).toEqual(["Administrator"]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
+
 describe("users", () => {
   test("create, read, update, soft delete; email taken is a 409", async () => {
     const created = await api.call("POST", "/api/users", {
@@ -203,6 +231,8 @@ describe("users", () => {
       const result = await api.call(method, `/api/users/${mine.id}`, { token: other.token, body });
       expect([result.status, result.json.error.code]).toEqual([404, "not_found"]);
     }
+    const groups = (await api.call("GET", "/api/groups", { token: other.token })).json.items;
+    expect(groups).toEqual([]);
     const theirs = await api.call("GET", "/api/users", { token: other.token });
     expect(
       theirs.json.items.every((user: { email: string }) => user.email.endsWith("other.test")),
@@ -456,6 +486,23 @@ describe("user synchronization", () => {
     expect(optionOnly.json.status).toBe("connected");
   });
 
+  test("selected groups are synchronized as groups; another tenant cannot see them", async () => {
+    await api.call("POST", `/api/user-sync/connections/${connectionId}/sync`, {
+      token: acme.token,
+    });
+    await api.deps.tracker.idle();
+    const groups = await api.call("GET", "/api/groups", { token: acme.token });
+    expect(groups.json.items).toEqual([
+      expect.objectContaining({ name: "Pilot users", memberCount: 13 }),
+    ]);
+    const id = groups.json.items[0].id;
+    expect(
+      (await api.call("GET", `/api/groups/${id}/members`, { token: acme.token })).json.items,
+    ).toHaveLength(13);
+    const foreign = await api.call("GET", `/api/groups/${id}/members`, { token: other.token });
+    expect([foreign.status, foreign.json.error.code]).toEqual([404, "not_found"]);
+  });
+
   test("another tenant's connection and runs are 404 on every route", async () => {
     const runs = (
       await api.call("GET", `/api/user-sync/connections/${connectionId}/runs`, {
@@ -519,6 +566,28 @@ describe("user synchronization", () => {
       token: acme.token,
     });
     expect([result.status, result.json.error.code]).toEqual([422, "connector_unavailable"]);
+  });
+
+  test("the connection secret is stored encrypted: its plaintext is nowhere in the database file", async () => {
+    await api.deps.db.client.execute("pragma wal_checkpoint(FULL)");
+    const file = (await api.deps.db.client.execute("pragma database_list")).rows[0]?.file as string;
+    const bytes = Buffer.from(await Bun.file(file).arrayBuffer());
+    expect(bytes.includes(Buffer.from(api.entra.secret))).toBe(false);
+    expect(bytes.includes(Buffer.from("v1:"))).toBe(true);
+  });
+
+  test("no response carries a password hash, PIN hash, token hash or secret field", () => {
+    const all = api.bodies.join("\n");
+    for (const field of [
+      "passwordHash",
+      "pinHash",
+      "tokenHash",
+      "secretCiphertext",
+      "bodyCiphertext",
+      "$argon2id",
+    ]) {
+      expect(all).not.toContain(field);
+    }
   });
 
   test("the operator reads the local outbox", async () => {

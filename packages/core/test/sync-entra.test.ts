@@ -149,6 +149,62 @@ describe("a sync against the Entra simulator", () => {
     });
   });
 
+  test("the spec's alias example, over nested selected groups", async () => {
+    const { run, deps } = await setup({
+      groups: { mode: "selected", ids: [directory.groups.nestedChild] },
+      users: "selectedGroups",
+      aliasTemplate: "%givenName%.%surName%;%surname%-%givenName%",
+      aliasesWithoutInvalidCharacters: true,
+    });
+    const result = await run();
+    // child ⊃ grandchild ⊃ root (a cycle) ⊃ child: everyone, each once.
+    expect(result.counts.created + result.counts.failed + result.counts.skipped).toBe(USERS + 10);
+    const noah = (
+      await deps.db.db
+        .select()
+        .from(users)
+        .where(eq(users.externalId, directory.edgeCases.noMailUsesUpn))
+    )[0];
+    const aliases = await deps.db.db
+      .select()
+      .from(userAliases)
+      .where(eq(userAliases.userId, noah?.id ?? ""));
+    expect(aliases.map((alias) => alias.alias).sort()).toEqual([
+      "Mailbox-Noah",
+      "Noah.Mailbox",
+      "NoahMailbox",
+    ]);
+  });
+
+  test("a 5xx on page 2 of 3 fails the run and deletes nobody", async () => {
+    const { run, deps } = await setup({ manageUserDeletion: true });
+    await run();
+    // 2,000 more users make the listing three pages of 999; page 2 keeps failing.
+    sim.setFaults({ failFromPage: 2 });
+    const directoryTenant = sim.directory.find(directory.tenantId);
+    const extra = Array.from({ length: 2000 }, (_, i) => ({
+      ...(directoryTenant?.getUser(directory.edgeCases.noMailUsesUpn) as NonNullable<
+        ReturnType<NonNullable<typeof directoryTenant>["getUser"]>
+      >),
+      id: `eeeeeeee-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      userPrincipalName: `bulk${i}@contoso.example`,
+      mail: `bulk${i}@contoso.example`,
+    }));
+    for (const user of extra) directoryTenant?.upsertUser(user);
+    try {
+      const failed = await run();
+      expect(failed.outcome).toBe("failed");
+      expect(failed.counts.deleted).toBe(0);
+      const active = (await deps.db.db.select().from(users)).filter(
+        (row) => row.deletedAt === null,
+      );
+      expect(active.length).toBeGreaterThanOrEqual(USERS + 4);
+    } finally {
+      sim.setFaults({});
+      for (const user of extra) directoryTenant?.deleteUser(user.id);
+    }
+  });
+
   test("preview reports the same counts and writes nothing", async () => {
     const { ctx, connection, deps, tenantId } = await setup();
     const preview = await previewSync(ctx, connection.id);
