@@ -1,7 +1,7 @@
 /**
- * `bun run bench [-- --users 100000]`: measures a full sync from the Entra simulator into a
- * fresh libSQL file — time, throughput, peak memory, API latency while it runs — then an
- * unchanged second run, and the directory read alone (what the simulator + connector cost).
+ * `bun run bench [-- --sizes 1000,10000,100000 --repeat 3]`: how fast Roster syncs from the
+ * Entra simulator (in its own process) into a fresh libSQL file, against two baselines
+ * measured in the same run, and how the API answers while a big sync runs.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,12 +11,14 @@ import { createApp } from "@roster/api";
 import { entraId } from "@roster/connector-entra-id";
 import { createRegistry } from "@roster/connector-kit";
 import {
+  type CoreDeps,
   claimRun,
   connectConnection,
   createConnection,
   createKeyring,
   createLogger,
   createTenant,
+  encodeCursor,
   executeRun,
   getRun,
   parseSecretKey,
@@ -25,83 +27,68 @@ import {
 } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
-import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import { quantile, show, summary, timed } from "./measure.ts";
+import { type SimProcess, spawnSim } from "./sim-process.ts";
 
-const { values } = parseArgs({ options: { users: { type: "string", default: "100000" } } });
-const USERS = Number(values.users);
-
-const directory = new SimDirectory();
-const entra = generateTenant(directory, { users: USERS, seed: 42 });
-const sim = await startEntraSim({ directory });
-const dir = mkdtempSync(join(tmpdir(), "roster-bench-"));
-const db = await createDb({ url: `file:${join(dir, "bench.db")}` });
-await migrateDb(db.db);
-const connector = entraId({ authorityHost: sim.url, graphBaseUrl: sim.url });
-const deps = {
-  db,
-  clock: systemClock,
-  log: createLogger({ level: "warn" }),
-  keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 9).toString("base64"))),
-  connectors: createRegistry([connector]),
-  email: createEmailTransport({}),
-  tracker: new RunTracker(),
-};
-const { tenant, admin } = await createTenant(deps, {
-  slug: "bench",
-  name: "Bench",
-  admin: { email: "admin@bench.test", password: "bench-password", firstName: "B", lastName: "A" },
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000,100000" },
+    repeat: { type: "string", default: "3" },
+    "no-latency": { type: "boolean", default: false },
+  },
 });
-const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
-const settings = {
-  applicationId: entra.clientId,
-  directoryId: entra.tenantId,
-  aliasTemplate: "%onPremisesSamAccountName%;%givenName%.%surname%",
-  sendPinEmails: true,
-  manageUserDeletion: true,
-};
-const connection = await createConnection(ctx, {
-  type: "entra-id",
-  settings,
-  secret: entra.secret,
-});
-await connectConnection(ctx, connection.id);
-const app = createApp({ deps, localOutbox: true });
+const SIZES = values.sizes.split(",").map(Number);
+const REPEAT = Number(values.repeat);
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Samples RSS and the API's /health latency every 25 ms while `work` runs. */
-async function measure<T>(work: () => Promise<T>) {
-  let peakRss = process.memoryUsage().rss;
-  let maxLatency = 0;
-  const latencies: number[] = [];
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      const started = performance.now();
-      await app.request("/health");
-      const latency = performance.now() - started;
-      latencies.push(latency);
-      maxLatency = Math.max(maxLatency, latency);
-      await Bun.sleep(25);
-    }
-  })();
-  const started = performance.now();
-  const result = await work();
-  const seconds = (performance.now() - started) / 1000;
-  running = false;
-  await sampler;
-  latencies.sort((a, b) => a - b);
-  const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
-  return {
-    result,
-    seconds,
-    peakRssMb: peakRss / 2 ** 20,
-    maxLatencyMs: maxLatency,
-    p99LatencyMs: p99,
+/** A Roster instance on a fresh database file, counting database round trips. */
+async function roster(sim: SimProcess) {
+  const dir = mkdtempSync(join(tmpdir(), "roster-bench-"));
+  const handle = await createDb({ url: `file:${join(dir, "bench.db")}` });
+  await migrateDb(handle.db);
+  const trips = { count: 0 };
+  const client = handle.client;
+  const counted = new Proxy(client, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key === "execute" || key === "batch") {
+        return (...args: unknown[]) => {
+          trips.count += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const connector = entraId({ authorityHost: sim.url, graphBaseUrl: sim.url });
+  const deps: CoreDeps = {
+    db: { ...handle, client: counted },
+    clock: systemClock,
+    log: createLogger({ level: "error" }),
+    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 9).toString("base64"))),
+    connectors: createRegistry([connector]),
+    email: createEmailTransport({}),
+    tracker: new RunTracker(),
   };
-}
-
-const runOnce = () =>
-  measure(async () => {
+  const { tenant, admin } = await createTenant(deps, {
+    slug: "bench",
+    name: "Bench",
+    admin: { email: "admin@bench.test", password: "bench-password", firstName: "B", lastName: "A" },
+  });
+  const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
+  // Spec defaults, plus deletion so the churn run deletes.
+  const settings = {
+    applicationId: sim.clientId,
+    directoryId: sim.tenantId,
+    manageUserDeletion: true,
+  };
+  const connection = await createConnection(ctx, {
+    type: "entra-id",
+    settings,
+    secret: sim.secret,
+  });
+  await connectConnection(ctx, connection.id);
+  const sync = async () => {
     const runId = await claimRun(deps, {
       tenantId: tenant.id,
       connectionId: connection.id,
@@ -109,67 +96,196 @@ const runOnce = () =>
       triggeredBy: admin.id,
     });
     await executeRun(deps, runId);
-    return getRun(ctx, runId);
+    const run = await getRun(ctx, runId);
+    if (run.outcome === "failed") throw new Error(`run failed: ${run.error}`);
+    return run;
+  };
+  const read = async () => {
+    let count = 0;
+    const parsed = connector.settings.parse(settings);
+    for await (const page of connector.readUsers({
+      settings: parsed,
+      secret: sim.secret,
+      log: quiet,
+      fields: ["onPremisesSamAccountName"],
+    })) {
+      count += page.length;
+    }
+    return count;
+  };
+  return { deps, ctx, tenant, connection, sync, read, trips, dir, close: () => handle.close() };
+}
+
+/**
+ * Baseline (b): the same N user rows written the fastest plain way — one transaction of
+ * multi-row inserts into Roster's own `users` table, with the indexes the spec requires
+ * (unique email and PIN per tenant, directory id, paging), sequential ids.
+ */
+async function plainInsert(count: number) {
+  const dir = mkdtempSync(join(tmpdir(), "roster-baseline-"));
+  const { client, db, close } = await createDb({ url: `file:${join(dir, "plain.db")}` });
+  await migrateDb(db);
+  await client.execute(
+    "insert into tenants (id, slug, name, created_at, updated_at) values ('t', 't', 't', 0, 0)",
+  );
+  const run = await timed(async () => {
+    const tx = await client.transaction("write");
+    for (let start = 0; start < count; start += 600) {
+      const rows = Array.from({ length: Math.min(600, count - start) }, (_, i) => start + i);
+      await tx.execute({
+        sql: `insert into users (id, tenant_id, email, first_name, last_name, tags, sign_in, pin_hash, connection_id, external_id, created_at, updated_at) values ${rows.map(() => "(?,?,?,?,?,?,?,?,?,?,?,?)").join(",")}`,
+        args: rows.flatMap((i) => [
+          `usr_${String(i).padStart(12, "0")}`,
+          "t",
+          `user${i}@example.com`,
+          "First",
+          `Last${i}`,
+          "[]",
+          "microsoft",
+          crypto.randomUUID(),
+          "c",
+          crypto.randomUUID(),
+          i,
+          i,
+        ]),
+      });
+    }
+    await tx.commit();
   });
+  close();
+  return run.seconds;
+}
 
-const log = { debug() {}, info() {}, warn() {}, error() {} };
-const readOnly = await measure(async () => {
-  let count = 0;
-  for await (const page of connector.readUsers({
-    settings: connector.settings.parse(settings),
-    secret: entra.secret,
-    log,
-    fields: ["onPremisesSamAccountName", "givenName", "surname"],
-  })) {
-    count += page.length;
-  }
-  return count;
-});
-const first = await runOnce();
-const second = await runOnce();
-
-const row = (
-  name: string,
-  m: Awaited<ReturnType<typeof runOnce>> | typeof readOnly,
-  users: number,
-) => ({
-  step: name,
-  seconds: Number(m.seconds.toFixed(2)),
-  usersPerSecond: Math.round(users / m.seconds),
-  peakRssMb: Math.round(m.peakRssMb),
-  apiP99Ms: Number(m.p99LatencyMs.toFixed(1)),
-  apiMaxMs: Number(m.maxLatencyMs.toFixed(1)),
-});
-const total = USERS + 10;
-const results = {
-  date: new Date().toISOString(),
-  users: total,
-  machine: `${process.platform} ${process.arch}, Bun ${Bun.version}`,
-  steps: [
-    row("directory read only (simulator + connector)", readOnly, total),
-    row("first sync (create all)", first, total),
-    row("second sync (unchanged)", second, total),
-  ],
-  counts: { first: first.result.counts, second: second.result.counts },
-  ratios: {
-    firstSyncOverRead: Number((first.seconds / readOnly.seconds).toFixed(2)),
-    secondOverFirst: Number((second.seconds / first.seconds).toFixed(2)),
-  },
-  graphRequests: sim.counts.graph,
+type Sample = {
+  read: number;
+  insert: number;
+  full: number;
+  fullRss: number;
+  fullTrips: number;
+  unchanged: number;
+  churn: number;
 };
-console.table(results.steps);
-console.log(
-  JSON.stringify(
-    { counts: results.counts, ratios: results.ratios, graphRequests: results.graphRequests },
-    null,
-    2,
-  ),
-);
+const results: Array<{ users: number; samples: Sample[] }> = [];
+
+for (const size of SIZES) {
+  const samples: Sample[] = [];
+  for (let repeat = 0; repeat < REPEAT; repeat += 1) {
+    const sim = await spawnSim(size, 100 + repeat);
+    const instance = await roster(sim);
+    try {
+      const read = await timed(instance.read);
+      const insert = await plainInsert(size + 10);
+      Bun.gc(true);
+      const before = instance.trips.count;
+      const full = await timed(instance.sync);
+      const fullTrips = instance.trips.count - before;
+      const unchanged = await timed(instance.sync);
+      if (unchanged.result.counts.unchanged === 0)
+        throw new Error("second run was not a no-change run");
+      await sim.control("POST", `/tenants/${sim.tenantId}/churn`, { percent: 1 });
+      const churn = await timed(instance.sync);
+      if (churn.result.counts.created === 0 || churn.result.counts.deleted === 0)
+        throw new Error("the churn run changed nothing");
+      samples.push({
+        read: read.seconds,
+        insert,
+        full: full.seconds,
+        fullRss: full.peakRssMb,
+        fullTrips,
+        unchanged: unchanged.seconds,
+        churn: churn.seconds,
+      });
+      console.error(
+        `  ${size} users, run ${repeat + 1}: full ${full.seconds.toFixed(2)} s, read ${read.seconds.toFixed(2)} s, insert ${insert.toFixed(2)} s, churn counts ${JSON.stringify(churn.result.counts)}`,
+      );
+    } finally {
+      instance.close();
+      sim.stop();
+    }
+  }
+  results.push({ users: size + 10, samples });
+}
+
+const table = results.map(({ users, samples }) => {
+  const pick = (key: keyof Sample) => summary(samples.map((s) => s[key]));
+  const ratio = summary(samples.map((s) => s.full / (s.read + s.insert)));
+  return {
+    users,
+    "full sync s": show(pick("full")),
+    "users/s": Math.round(users / pick("full").median),
+    "peak RSS MiB": Math.round(pick("fullRss").median),
+    "db round trips": Math.round(pick("fullTrips").median),
+    "no-change s": show(pick("unchanged")),
+    "1% churn s": show(pick("churn")),
+    "read only s (a)": show(pick("read")),
+    "plain insert s (b)": show(pick("insert")),
+    "full / (a+b)": show(ratio),
+  };
+});
+console.table(table);
+
+/** GET /api/users latency, idle and while a full sync of the largest size runs. */
+let latency: Record<string, unknown> | null = null;
+if (!values["no-latency"]) {
+  const size = Math.max(...SIZES);
+  const sim = await spawnSim(size, 999);
+  const warm = await roster(sim);
+  await warm.sync();
+  const app = createApp({ deps: warm.deps, localOutbox: true });
+  const deepRow = (
+    await warm.deps.db.client.execute({
+      sql: "select id, created_at from users where tenant_id = ? order by created_at, id limit 1 offset ?",
+      args: [warm.tenant.id, Math.floor(size * 0.9)],
+    })
+  ).rows[0];
+  const deep = encodeCursor({ at: Number(deepRow?.created_at), id: String(deepRow?.id) });
+  const login = await app.request("/api/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      tenant: "bench",
+      email: "admin@bench.test",
+      password: "bench-password",
+    }),
+  });
+  const token = ((await login.json()) as { token: string }).token;
+  const probe = async (path: string, count: number, pauseMs = 0) => {
+    const times: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const started = performance.now();
+      const response = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+      await response.arrayBuffer();
+      times.push(performance.now() - started);
+      if (pauseMs) await Bun.sleep(pauseMs);
+    }
+    return {
+      median: Number(quantile(times, 0.5).toFixed(1)),
+      p95: Number(quantile(times, 0.95).toFixed(1)),
+    };
+  };
+  const first = "/api/users?limit=50";
+  const deepPath = `/api/users?limit=50&cursor=${deep}`;
+  const idle = { firstPage: await probe(first, 200), deepPage: await probe(deepPath, 200) };
+  // A second tenant's full sync of the same size runs in this process meanwhile.
+  const sim2 = await spawnSim(size, 1000);
+  const busy = await roster(sim2);
+  const duringSync = { firstPage: { median: 0, p95: 0 }, deepPage: { median: 0, p95: 0 } };
+  const syncing = busy.sync();
+  // Requests spread over the sync (one every 25 ms) rather than bunched at its start.
+  duringSync.firstPage = await probe(first, 200, 25);
+  duringSync.deepPage = await probe(deepPath, 200, 25);
+  await syncing;
+  latency = { users: size + 10, idle, duringSync };
+  console.log(`GET /api/users at ${size + 10} users (ms): ${JSON.stringify(latency)}`);
+  warm.close();
+  busy.close();
+  sim.stop();
+  sim2.stop();
+}
+
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 writeFileSync(
-  join(import.meta.dir, "results", `sync-${total}.json`),
-  `${JSON.stringify(results, null, 2)}\n`,
+  join(import.meta.dir, "results", "latest.json"),
+  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, latency, raw: results }, null, 2)}\n`,
 );
-await sim.stop();
-db.close();
 process.exit(0);

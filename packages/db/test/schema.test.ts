@@ -93,8 +93,11 @@ describe("database schema", () => {
     ).toBe(true);
   });
 
-  test("ids carry their table's prefix", () => {
-    expect(newId("usr")).toMatch(/^usr_[0-9A-Za-z]{16}$/);
+  test("ids carry their table's prefix and sort by creation time", async () => {
+    const first = newId("usr");
+    expect(first).toMatch(/^usr_[0-9A-Za-z]{20}$/);
     expect(newId("usr")).not.toBe(newId("usr"));
+    await Bun.sleep(2);
+    expect(newId("usr") > first).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ensureCertificate } from "./certs.ts";
+import { controlRoutes } from "./control.ts";
 import { emptyCounts, type Faults, type RequestCounts } from "./faults.ts";
 import { graphRoutes } from "./graph/routes.ts";
 import { SimDirectory } from "./model.ts";
@@ -15,6 +16,8 @@ export type EntraSimOptions = {
   tokenLifetimeSeconds?: number;
   /** Folder holding `cert.pem` / `key.pem`; created on first use. */
   certDir?: string;
+  /** Turns on the `/_sim/*` control routes (header `x-sim-control`). */
+  controlToken?: string;
 };
 
 export type EntraSim = {
@@ -45,6 +48,15 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
     counts.token += 1;
     await next();
   });
+  if (options.controlToken) {
+    const setFaults = (next: Faults) => {
+      faults = structuredClone(next);
+    };
+    app.route(
+      "/_sim",
+      controlRoutes({ directory, token: options.controlToken, setFaults, counts }),
+    );
+  }
   app.route(
     "/",
     signInRoutes(directory, signer, () => url),
