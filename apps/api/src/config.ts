@@ -23,6 +23,8 @@ const configSchema = z.object({
   ROSTER_SCHEDULER: flag,
   ROSTER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   ROSTER_PUBLIC_URL: z.url().optional(),
+  /** A run whose process stops renewing its lease for this long is marked failed. */
+  ROSTER_RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
 });
 
 export type Config = z.infer<typeof configSchema>;

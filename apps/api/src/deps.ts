@@ -31,6 +31,7 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
       from: config.MAIL_FROM,
     }),
     tracker: new RunTracker(),
+    leaseMs: config.ROSTER_RUN_LEASE_SECONDS * 1000,
     instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   };
 }

@@ -19,6 +19,8 @@ export type CoreDeps = {
   email?: EmailTransport;
   /** Names this process on run leases, so another instance can tell whose run it is. */
   instanceId?: string;
+  /** How long a run stays claimed without a heartbeat (default 2 minutes). */
+  leaseMs?: number;
   /** Runs executing in this process, so shutdown can wait for them. */
   tracker?: RunTracker;
 };

@@ -8,6 +8,10 @@ export type Faults = {
   fail?: { count: number; status: number };
   /** Every listing page from this page number on (1 = first) answers 500, until cleared. */
   failFromPage?: number;
+  /** Every `every`-th Graph request answers 429 (a throttling storm), until cleared. */
+  throttleEvery?: { every: number; retryAfterSeconds: number };
+  /** Listing pages from this page number on break off mid-body (a dropped connection). */
+  dropFromPage?: number;
 };
 
 export type RequestCounts = {

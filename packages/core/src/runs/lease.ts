@@ -38,7 +38,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       deletionLimitLifted: run.deletionLimitLifted ?? false,
       slot: run.slot ?? null,
       leaseOwner: deps.instanceId ?? "local",
-      leaseExpiresAt: new Date(now.getTime() + LEASE_MS),
+      leaseExpiresAt: new Date(now.getTime() + (deps.leaseMs ?? LEASE_MS)),
       startedAt: now,
     });
   } catch (error) {
@@ -54,7 +54,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
 export async function renewLease(deps: CoreDeps, runId: string): Promise<void> {
   await deps.db.db
     .update(syncRuns)
-    .set({ leaseExpiresAt: new Date(deps.clock.now().getTime() + LEASE_MS) })
+    .set({ leaseExpiresAt: new Date(deps.clock.now().getTime() + (deps.leaseMs ?? LEASE_MS)) })
     .where(and(eq(syncRuns.id, runId), eq(syncRuns.outcome, "running")));
 }
 

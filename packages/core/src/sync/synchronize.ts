@@ -14,7 +14,13 @@ import { compileAliasTemplate } from "./aliases.ts";
 import { syncGroups } from "./groups.ts";
 import { type Action, createPlanner, type Issue } from "./plan.ts";
 import { UserIndex } from "./user-index.ts";
-import { deleteUsers, type QueuedEmail, writeActions, writeIssues } from "./writer.ts";
+import {
+  deleteUsers,
+  type QueuedEmail,
+  StorageError,
+  writeActions,
+  writeIssues,
+} from "./writer.ts";
 
 export type SyncTarget = {
   tenantId: string;
@@ -169,11 +175,15 @@ export async function synchronize(
       await mode.heartbeat?.();
     }
   } catch (error) {
+    if (error instanceof StorageError) {
+      log.error("sync stopped: storage failure", { runId, reason: error.message });
+      return { outcome: "failed", error: error.message, counts, pendingDeletions: 0, samples };
+    }
     // An incomplete read: keep what was written, delete nobody (spec §4.1).
     const reason =
       error instanceof ConnectorError
         ? `${error.message} (${error.code})`
-        : `The directory read stopped: ${error instanceof Error ? error.message : String(error)}`;
+        : `The run stopped: ${error instanceof Error ? error.message : String(error)}`;
     log.warn("sync read incomplete", { runId, connectionId: target.connectionId, reason });
     return { outcome: "failed", error: reason, counts, pendingDeletions: 0, samples };
   }

@@ -48,6 +48,8 @@ export async function writeActions(
     await deps.db.client.batch(all.list, "write");
     return { emails: all.emails, failures: [] };
   } catch (error) {
+    // A full disk or a read-only file fails every user alike: stop the run, do not retry each.
+    if (isStorageFailure(error)) throw new StorageError(error);
     deps.log.warn("page write failed; writing users one by one", {
       runId: target.runId,
       error: String(error),
@@ -73,6 +75,26 @@ export async function writeActions(
     }
   }
   return { emails, failures };
+}
+
+const STORAGE_FAILURE =
+  /SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)|disk is full|readonly database/i;
+
+const isStorageFailure = (error: unknown) =>
+  STORAGE_FAILURE.test(
+    error instanceof Error
+      ? `${error.message} ${String((error as { code?: unknown }).code ?? "")}`
+      : String(error),
+  );
+
+/** The database refused writes: the run ends failed with this reason. */
+export class StorageError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `The database refused writes (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}). Nothing more was written; free disk space or fix the file's permissions, then run again.`,
+    );
+    this.name = "StorageError";
+  }
 }
 
 function buildStatements(

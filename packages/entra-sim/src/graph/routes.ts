@@ -90,6 +90,7 @@ export function graphRoutes(options: GraphOptions) {
   const app = new Hono<GraphEnv>();
 
   app.onError((error, c) => {
+    if (error instanceof DroppedConnection) return brokenBody();
     const request = {
       requestId: c.get("requestId"),
       clientRequestId: c.req.header("client-request-id") ?? null,
@@ -116,8 +117,17 @@ export function graphRoutes(options: GraphOptions) {
     c.header("x-ms-ags-diagnostic", '{"ServerInfo":{"DataCenter":"Simulator","Slice":"E"}}');
   });
 
+  let requestNumber = 0;
   app.use("/v1.0/*", async (_c, next) => {
     const active = faults();
+    requestNumber += 1;
+    const storm = active.throttleEvery;
+    if (storm && requestNumber % storm.every === 0) {
+      counts.throttled += 1;
+      throw new GraphFailure(429, "TooManyRequests", "Too many requests.", {
+        "retry-after": String(storm.retryAfterSeconds),
+      });
+    }
     if (active.throttle && active.throttle.count > 0) {
       active.throttle.count -= 1;
       counts.throttled += 1;
@@ -180,6 +190,11 @@ export function graphRoutes(options: GraphOptions) {
   });
 
   const failIfPageBroken = (page: number) => {
+    const drop = faults().dropFromPage;
+    if (drop !== undefined && page >= drop) {
+      counts.failed += 1;
+      throw new DroppedConnection();
+    }
     const from = faults().failFromPage;
     if (from !== undefined && page >= from) {
       counts.failed += 1;
@@ -377,6 +392,19 @@ export function graphRoutes(options: GraphOptions) {
   });
 
   return app;
+}
+
+class DroppedConnection extends Error {}
+
+/** A 200 whose body stops halfway: what a client sees when the connection drops. */
+function brokenBody(): Response {
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"value":[{"id":"'));
+      controller.error(new Error("connection reset"));
+    },
+  });
+  return new Response(stream, { headers: { "content-type": JSON_TYPE } });
 }
 
 /** A user as seen without permission to read users: only the id survives. */

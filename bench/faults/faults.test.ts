@@ -1,0 +1,257 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { createApp } from "@roster/api";
+import { entraId } from "@roster/connector-entra-id";
+import { createRegistry } from "@roster/connector-kit";
+import {
+  claimRun,
+  connectConnection,
+  createConnection,
+  createKeyring,
+  createTenant,
+  executeRun,
+  getRun,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
+import { createDb, migrateDb } from "@roster/db";
+import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import { spawnSim } from "../sim-process.ts";
+import { client, spawnApi, tempDatabase, until } from "./support.ts";
+
+/** Directory size for the kill -9 scenario (FAULT_USERS=100000 for the full-size run). */
+const USERS = Number(process.env.FAULT_USERS ?? 30_000);
+const cleanups: Array<() => void | Promise<void>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe("a process killed mid-run", () => {
+  test(`kill -9 during a ${USERS}-user run: the lease lapses, the next run converges exactly`, async () => {
+    const sim = await spawnSim(USERS, 77);
+    cleanups.push(() => sim.stop());
+    const env = {
+      DATABASE_URL: tempDatabase(),
+      ROSTER_SECRET_KEY: Buffer.alloc(32, 5).toString("base64"),
+      ROSTER_ADMIN_EMAIL: "admin@faults.test",
+      ROSTER_ADMIN_PASSWORD: "faults-password-1",
+      AZURE_AUTHORITY_HOST: sim.url,
+      GRAPH_BASE_URL: sim.url,
+      ROSTER_SCHEDULER: "off",
+      ROSTER_RUN_LEASE_SECONDS: "3",
+    };
+    const first = await spawnApi(env);
+    const api = client(first.url);
+    await api.login("default", env.ROSTER_ADMIN_EMAIL, env.ROSTER_ADMIN_PASSWORD);
+    const connection = await api.call("POST", "/api/user-sync/connections", {
+      type: "entra-id",
+      settings: {
+        applicationId: sim.clientId,
+        directoryId: sim.tenantId,
+        aliasTemplate: "%userPrincipalName%",
+        manageUserDeletion: true,
+      },
+      secret: sim.secret,
+    });
+    expect(
+      (await api.call("POST", `/api/user-sync/connections/${connection.json.id}/connect`)).status,
+    ).toBe(200);
+    const started = await api.call("POST", `/api/user-sync/connections/${connection.json.id}/sync`);
+    expect(started.status).toBe(202);
+    // Kill it once some pages are written and the run is still going.
+    await until(
+      async () => {
+        const users = await api.call("GET", "/api/users?tag=AD%20synced&limit=1");
+        return users.json.items.length > 0;
+      },
+      60_000,
+      "the first users to be written",
+    );
+    first.child.kill(9);
+    await first.child.exited;
+
+    const second = await spawnApi(env);
+    cleanups.push(() => void second.child.kill());
+    const again = client(second.url);
+    await again.login("default", env.ROSTER_ADMIN_EMAIL, env.ROSTER_ADMIN_PASSWORD);
+    // While the dead run's lease still holds, a new run is refused; once it lapses, it starts.
+    const next = await until(
+      async () => {
+        const result = await again.call(
+          "POST",
+          `/api/user-sync/connections/${connection.json.id}/sync`,
+        );
+        return result.status === 202 ? result.json.run : null;
+      },
+      20_000,
+      "the lease to lapse",
+    );
+    const dead = await again.call("GET", `/api/user-sync/runs/${started.json.run.id}`);
+    expect(dead.json.outcome).toBe("failed");
+    expect(dead.json.error).toContain("stopped before it finished");
+    const finished = await until(
+      async () => {
+        const run = await again.call("GET", `/api/user-sync/runs/${next.id}`);
+        return run.json.outcome !== "running" ? run.json : null;
+      },
+      120_000,
+      "the recovery run",
+    );
+    expect(finished.outcome).toBe("completed_with_errors");
+    expect(finished.counts.failed).toBe(6);
+
+    // Exactly the directory: every valid user once, each with its alias, nobody lost.
+    const db = await createDb({ url: env.DATABASE_URL });
+    const row = (
+      await db.client.execute(`
+      select count(*) as users, count(distinct external_id) as distinct_ids, count(distinct lower(email)) as emails,
+             sum(case when not exists (select 1 from user_aliases a where a.user_id = u.id) then 1 else 0 end) as without_alias
+      from users u where connection_id is not null and deleted_at is null`)
+    ).rows[0];
+    db.close();
+    expect(row).toMatchObject({
+      users: USERS + 3,
+      distinct_ids: USERS + 3,
+      emails: USERS + 3,
+      without_alias: 0,
+    });
+  }, 240_000);
+});
+
+/** An in-process Roster on a fresh database with the simulator, for the directory faults. */
+async function inProcess(users: number) {
+  const directory = new SimDirectory();
+  const entra = generateTenant(directory, { users, seed: 3 });
+  const sim = await startEntraSim({ directory });
+  cleanups.push(() => sim.stop());
+  const handle = await createDb({ url: tempDatabase() });
+  await migrateDb(handle.db);
+  const connector = entraId({
+    authorityHost: sim.url,
+    graphBaseUrl: sim.url,
+    pageRetryDelayMs: 10,
+  });
+  const deps = {
+    db: handle,
+    clock: systemClock,
+    log: memoryLogger(),
+    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 4).toString("base64"))),
+    connectors: createRegistry([connector]),
+    tracker: new RunTracker(),
+  };
+  const { tenant, admin } = await createTenant(deps, {
+    slug: "faults",
+    name: "Faults",
+    admin: {
+      email: "admin@faults.test",
+      password: "faults-password-1",
+      firstName: "F",
+      lastName: "A",
+    },
+  });
+  const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
+  const connection = await createConnection(ctx, {
+    type: "entra-id",
+    settings: {
+      applicationId: entra.clientId,
+      directoryId: entra.tenantId,
+      manageUserDeletion: true,
+      aliasTemplate: "%userPrincipalName%",
+    },
+    secret: entra.secret,
+  });
+  await connectConnection(ctx, connection.id);
+  const run = async () => {
+    const runId = await claimRun(deps, {
+      tenantId: tenant.id,
+      connectionId: connection.id,
+      trigger: "manual",
+      triggeredBy: admin.id,
+    });
+    await executeRun(deps, runId);
+    return getRun(ctx, runId);
+  };
+  const active = async () =>
+    Number(
+      (
+        await handle.client.execute(
+          "select count(*) as n from users where connection_id is not null and deleted_at is null",
+        )
+      ).rows[0]?.n,
+    );
+  return { sim, deps, run, active, handle };
+}
+
+describe("directory faults", () => {
+  test("a throttling storm (every other request 429): the run completes, waiting only as told", async () => {
+    const env = await inProcess(4000);
+    env.sim.setFaults({ throttleEvery: { every: 2, retryAfterSeconds: 1 } });
+    const started = performance.now();
+    const result = await env.run();
+    const seconds = (performance.now() - started) / 1000;
+    expect(result.outcome).toBe("completed_with_errors");
+    expect(result.counts.created).toBe(4003);
+    // 5 pages, each throttled at most once or twice for 1 s: bounded well below a minute.
+    expect(seconds).toBeLessThan(20);
+    expect(env.sim.counts.throttled).toBeGreaterThan(0);
+  }, 60_000);
+
+  test.each([
+    ["a 5xx from page 2 on", { failFromPage: 2 }],
+    ["a connection dropped on page 2", { dropFromPage: 2 }],
+  ])(
+    "%s: the run fails, nobody is deleted, the next run converges",
+    async (_name, fault) => {
+      const env = await inProcess(3000);
+      await env.run();
+      const before = await env.active();
+      env.sim.setFaults(fault);
+      const failed = await env.run();
+      expect(failed.outcome).toBe("failed");
+      expect(failed.counts.deleted).toBe(0);
+      expect(await env.active()).toBe(before);
+      env.sim.setFaults({});
+      const healed = await env.run();
+      expect(healed.counts).toMatchObject({ created: 0, deleted: 0, unchanged: before });
+    },
+    60_000,
+  );
+});
+
+describe("storage faults", () => {
+  test("the disk fills mid-run: the run fails with the reason, the API stays up, no user is half-written", async () => {
+    const env = await inProcess(3000);
+    let batches = 0;
+    const real = env.handle.client;
+    // A driver that fails like a full disk after the first two page writes.
+    env.deps.db = {
+      ...env.handle,
+      client: new Proxy(real, {
+        get(target, key) {
+          const value = Reflect.get(target, key);
+          if (key === "batch") {
+            return async (...args: Parameters<typeof real.batch>) => {
+              batches += 1;
+              if (batches > 2)
+                throw Object.assign(new Error("SQLITE_FULL: database or disk is full"), {
+                  code: "SQLITE_FULL",
+                });
+              return target.batch(...args);
+            };
+          }
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+    };
+    const result = await env.run();
+    expect(result.outcome).toBe("failed");
+    expect(result.error).toContain("database refused writes");
+    const app = createApp({ deps: env.deps, localOutbox: true });
+    expect((await app.request("/health")).status).toBe(200);
+    const orphans = await real.execute(
+      "select count(*) as n from users u where connection_id is not null and not exists (select 1 from user_aliases a where a.user_id = u.id)",
+    );
+    expect(Number(orphans.rows[0]?.n)).toBe(0);
+  }, 60_000);
+});
