@@ -33,6 +33,9 @@ export async function createDb(
     // random-key insert becomes a disk read. 64 MiB keeps them in memory.
     await client.execute("PRAGMA cache_size = -65536");
     await client.execute("PRAGMA temp_store = MEMORY");
+    // Checkpoint the WAL every ~80 MiB instead of every 4 MiB: a 100k-user sync commits a
+    // page at a time, and frequent checkpoints cost it a third of its write time (measured).
+    await client.execute("PRAGMA wal_autocheckpoint = 20000");
   }
   await client.execute("PRAGMA foreign_keys = ON");
   const db = drizzle(client, { schema, casing: "snake_case" });
