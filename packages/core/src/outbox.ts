@@ -1,7 +1,7 @@
 import { outbox } from "@roster/db";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import type { CoreDeps } from "./context.ts";
-import { decodeCursor, iso, type Page, toPage } from "./paging.ts";
+import { afterCursor, decodeCursor, iso, type Page, toPage } from "./paging.ts";
 
 export type OutboxView = {
   id: string;
@@ -26,14 +26,7 @@ export async function listOutbox(
   const rows = await deps.db.db
     .select()
     .from(outbox)
-    .where(
-      cursor
-        ? or(
-            lt(outbox.createdAt, new Date(cursor.at)),
-            and(eq(outbox.createdAt, new Date(cursor.at)), lt(outbox.id, cursor.id)),
-          )
-        : undefined,
-    )
+    .where(afterCursor(cursor, outbox.createdAt, outbox.id, "desc"))
     .orderBy(desc(outbox.createdAt), desc(outbox.id))
     .limit(page.limit + 1);
   return toPage(

@@ -1,3 +1,5 @@
+import { and, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { DomainError } from "./errors.ts";
 
 /** A position in a list ordered by (time, id): opaque to clients, stable under inserts. */
@@ -41,3 +43,16 @@ export function toPage<R, T>(
 
 export const iso = (date: Date | null | undefined): string | null =>
   date ? date.toISOString() : null;
+
+/** The rows after `cursor` in (time, id) order — a keyset condition for the next page. */
+export function afterCursor(
+  cursor: Cursor | null,
+  at: SQLiteColumn,
+  id: SQLiteColumn,
+  order: "asc" | "desc",
+): SQL | undefined {
+  if (!cursor) return undefined;
+  const time = new Date(cursor.at);
+  const beyond = order === "asc" ? gt : lt;
+  return or(beyond(at, time), and(eq(at, time), beyond(id, cursor.id)));
+}

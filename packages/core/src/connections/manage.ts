@@ -1,10 +1,10 @@
 import { type Connector, syncOptionsSchema } from "@roster/connector-kit";
 import { type Connection, connections, newId, syncRuns } from "@roster/db";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { decodeCursor, type Page, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { type ConnectionView, connectionView } from "./views.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -94,12 +94,7 @@ export async function listConnections(
     .where(
       and(
         eq(connections.tenantId, ctx.tenantId),
-        cursor
-          ? or(
-              lt(connections.createdAt, new Date(cursor.at)),
-              and(eq(connections.createdAt, new Date(cursor.at)), lt(connections.id, cursor.id)),
-            )
-          : undefined,
+        afterCursor(cursor, connections.createdAt, connections.id, "desc"),
       ),
     )
     .orderBy(desc(connections.createdAt), desc(connections.id))

@@ -1,8 +1,8 @@
 import { groupMembers, groups, users } from "@roster/db";
-import { and, asc, count, eq, gt, inArray, or } from "drizzle-orm";
+import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "../context.ts";
 import { notFound } from "../errors.ts";
-import { decodeCursor, iso, type Page, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, iso, type Page, toPage } from "../paging.ts";
 import { viewsOf } from "./users.ts";
 import type { UserView } from "./views.ts";
 
@@ -14,12 +14,7 @@ export async function listGroups(ctx: Ctx, page: { limit: number; cursor?: strin
     .where(
       and(
         eq(groups.tenantId, ctx.tenantId),
-        cursor
-          ? or(
-              gt(groups.createdAt, new Date(cursor.at)),
-              and(eq(groups.createdAt, new Date(cursor.at)), gt(groups.id, cursor.id)),
-            )
-          : undefined,
+        afterCursor(cursor, groups.createdAt, groups.id, "asc"),
       ),
     )
     .orderBy(asc(groups.createdAt), asc(groups.id))
@@ -65,15 +60,7 @@ export async function listGroupMembers(
     .from(groupMembers)
     .innerJoin(users, eq(users.id, groupMembers.userId))
     .where(
-      and(
-        eq(groupMembers.groupId, groupId),
-        cursor
-          ? or(
-              gt(users.createdAt, new Date(cursor.at)),
-              and(eq(users.createdAt, new Date(cursor.at)), gt(users.id, cursor.id)),
-            )
-          : undefined,
-      ),
+      and(eq(groupMembers.groupId, groupId), afterCursor(cursor, users.createdAt, users.id, "asc")),
     )
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(page.limit + 1);

@@ -1,8 +1,8 @@
 import { notifications } from "@roster/db";
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { decodeCursor, iso, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, iso, toPage } from "../paging.ts";
 
 const ownerOf = (ctx: Ctx) => {
   if (ctx.actor.kind !== "user") throw new DomainError("unauthenticated", "Sign in first.");
@@ -24,15 +24,7 @@ export async function listNotifications(
         eq(notifications.userId, userId),
         eq(notifications.tenantId, ctx.tenantId),
         input.unread ? isNull(notifications.readAt) : undefined,
-        cursor
-          ? or(
-              lt(notifications.createdAt, new Date(cursor.at)),
-              and(
-                eq(notifications.createdAt, new Date(cursor.at)),
-                lt(notifications.id, cursor.id),
-              ),
-            )
-          : undefined,
+        afterCursor(cursor, notifications.createdAt, notifications.id, "desc"),
       ),
     )
     .orderBy(desc(notifications.createdAt), desc(notifications.id))

@@ -8,10 +8,10 @@ import {
   userRoles,
   users,
 } from "@roster/db";
-import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { decodeCursor, type Page, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { type UserView, userView } from "./views.ts";
@@ -86,12 +86,7 @@ export async function listUsers(
         input.tag
           ? sql`exists (select 1 from json_each(${users.tags}) t where t.value = ${input.tag})`
           : undefined,
-        cursor
-          ? or(
-              gt(users.createdAt, new Date(cursor.at)),
-              and(eq(users.createdAt, new Date(cursor.at)), gt(users.id, cursor.id)),
-            )
-          : undefined,
+        afterCursor(cursor, users.createdAt, users.id, "asc"),
       ),
     )
     .orderBy(asc(users.createdAt), asc(users.id))

@@ -1,10 +1,10 @@
 import { connections, type SyncRun, syncRunIssues, syncRuns, tenants } from "@roster/db";
-import { and, asc, desc, eq, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { checkSecretExpiry } from "../connections/expiry.ts";
 import { connectorOf, decryptSecret, loadConnection } from "../connections/manage.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { decodeCursor, type Page, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { synchronize } from "../sync/synchronize.ts";
 import { claimRun, type NewRun, renewLease } from "./lease.ts";
 import { notifyRunFinished } from "./notify.ts";
@@ -33,15 +33,18 @@ async function loadRun(deps: CoreDeps, runId: string) {
   return run;
 }
 
+/** A connection that passed Connect; anything else is a 409 `not_connected`. */
+async function loadConnectedConnection(ctx: Ctx, id: string, doing: string) {
+  const connection = await loadConnection(ctx, id);
+  if (connection.status !== "connected") {
+    throw new DomainError("not_connected", `Connect the directory successfully before ${doing}.`);
+  }
+  return connection;
+}
+
 /** Sync now (spec §6): a manual run by the signed-in administrator. */
 export async function triggerSync(ctx: Ctx, connectionId: string): Promise<RunView> {
-  const connection = await loadConnection(ctx, connectionId);
-  if (connection.status !== "connected") {
-    throw new DomainError(
-      "not_connected",
-      "Connect the directory successfully before synchronizing.",
-    );
-  }
+  await loadConnectedConnection(ctx, connectionId, "synchronizing");
   const run = await startRun(ctx, {
     tenantId: ctx.tenantId,
     connectionId,
@@ -128,10 +131,7 @@ export async function executeRun(
 
 /** Preview: what a run would do now, with nothing written. */
 export async function previewSync(ctx: Ctx, connectionId: string) {
-  const connection = await loadConnection(ctx, connectionId);
-  if (connection.status !== "connected") {
-    throw new DomainError("not_connected", "Connect the directory successfully before previewing.");
-  }
+  const connection = await loadConnectedConnection(ctx, connectionId, "previewing");
   const [tenant] = await ctx.db.db.select().from(tenants).where(eq(tenants.id, ctx.tenantId));
   const connector = connectorOf(ctx, connection.type);
   const result = await synchronize(
@@ -170,13 +170,7 @@ export async function confirmDeletions(ctx: Ctx, runId: string): Promise<RunView
   if (reviewed.outcome !== "needs_review") {
     throw new DomainError("not_needs_review", "Only a run that needs review can be confirmed.");
   }
-  const connection = await loadConnection(ctx, reviewed.connectionId);
-  if (connection.status !== "connected") {
-    throw new DomainError(
-      "not_connected",
-      "Connect the directory successfully before synchronizing.",
-    );
-  }
+  await loadConnectedConnection(ctx, reviewed.connectionId, "synchronizing");
   const run = await startRun(ctx, {
     tenantId: ctx.tenantId,
     connectionId: reviewed.connectionId,
@@ -201,12 +195,7 @@ export async function listRuns(
       and(
         eq(syncRuns.connectionId, connectionId),
         eq(syncRuns.tenantId, ctx.tenantId),
-        cursor
-          ? or(
-              lt(syncRuns.startedAt, new Date(cursor.at)),
-              and(eq(syncRuns.startedAt, new Date(cursor.at)), lt(syncRuns.id, cursor.id)),
-            )
-          : undefined,
+        afterCursor(cursor, syncRuns.startedAt, syncRuns.id, "desc"),
       ),
     )
     .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))

@@ -137,7 +137,7 @@ export function parseUserFilter(raw: string | undefined, advanced: boolean): Pre
   return (user) => clauses.every((clause) => clause(user));
 }
 
-const LITERAL = String.raw`('(?:[^']|'')*'|true|false|null)`;
+const LITERAL = "('(?:[^']|'')*'|true|false|null)";
 
 function parseClause(clause: string, advanced: boolean): Predicate {
   const compare = new RegExp(String.raw`^(\w+)\s+(eq|ne)\s+${LITERAL}$`, "i").exec(clause);
