@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
-import { notifications, userAliases, users } from "@roster/db";
+import { notifications, syncRuns, userAliases, users } from "@roster/db";
 import { eq } from "drizzle-orm";
 import {
   claimRun,
@@ -11,6 +11,8 @@ import {
   executeRun,
   getRun,
   LEASE_MS,
+  notifyRunFinished,
+  startRun,
 } from "../src/index.ts";
 import { addUser, seedTenant, testDeps } from "./support.ts";
 
@@ -257,6 +259,44 @@ describe("runs", () => {
     await env.run("manual");
     const all = await env.deps.db.db.select().from(notifications);
     expect(all.map((n) => n.kind)).toEqual(["user_sync.changes", "user_sync.finished"]);
+  });
+
+  test("every user-sync administrator hears about changes once, however often the run is announced", async () => {
+    const env = await setup(directoryOf(3));
+    const second = await addUser(env.deps, env.tenantId, {
+      email: "second@acme.example",
+      role: env.roleIds.Administrator,
+    });
+    const plain = await addUser(env.deps, env.tenantId, {
+      email: "plain@acme.example",
+      role: env.roleIds.User,
+    });
+    const run = await env.run("automatic");
+    const [row] = await env.deps.db.db.select().from(syncRuns).where(eq(syncRuns.id, run.id));
+    await notifyRunFinished(env.deps, row as NonNullable<typeof row>, "again");
+    const all = await env.deps.db.db.select().from(notifications);
+    expect(all.map((n) => n.userId).sort()).toEqual([env.adminId, second].sort());
+    expect(all.some((n) => n.userId === plain)).toBe(false);
+  });
+
+  test("shutdown stops taking runs and ends a running one between pages, releasing it", async () => {
+    const directory = { ...directoryOf(400), pageSize: 10 };
+    const env = await setup(directory);
+    const input = {
+      tenantId: env.tenantId,
+      connectionId: env.connection.id,
+      trigger: "manual" as const,
+      triggeredBy: env.adminId,
+    };
+    const running = await startRun(env.deps, input);
+    await env.deps.tracker?.shutdown();
+    const ended = await getRun(env.ctx, running.id);
+    expect(ended.outcome).toBe("failed");
+    expect(ended.error).toContain("aborted");
+    await expect(startRun(env.deps, input)).rejects.toMatchObject({ code: "sync_in_progress" });
+    // The lease is released: another process may run the connection at once.
+    const next = await claimRun({ ...env.deps, tracker: undefined }, input);
+    expect(next).toBeString();
   });
 
   test("no PIN ever reaches the log", async () => {
