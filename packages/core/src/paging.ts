@@ -1,4 +1,4 @@
-import { and, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { DomainError } from "./errors.ts";
 
@@ -52,7 +52,8 @@ export function afterCursor(
   order: "asc" | "desc",
 ): SQL | undefined {
   if (!cursor) return undefined;
-  const time = new Date(cursor.at);
-  const beyond = order === "asc" ? gt : lt;
-  return or(beyond(at, time), and(eq(at, time), beyond(id, cursor.id)));
+  // A row-value comparison lets SQLite seek the (time, id) index instead of scanning.
+  return order === "asc"
+    ? sql`(${at}, ${id}) > (${cursor.at}, ${cursor.id})`
+    : sql`(${at}, ${id}) < (${cursor.at}, ${cursor.id})`;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { parseAliasTemplate } from "@roster/connector-kit";
 import { toyUser } from "@roster/connector-kit/testing";
 import fc from "fast-check";
 import { compileAliasTemplate, deriveNames } from "../src/index.ts";
@@ -19,6 +20,27 @@ describe("aliases (properties)", () => {
           const stripped = alias.replace(new RegExp(INVALID, "g"), "");
           if (stripped !== "") expect(lower).toContain(stripped.toLowerCase());
         }
+      }),
+    );
+  });
+
+  test("the template parser never throws, whatever the text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (template) => {
+        const patterns = parseAliasTemplate(template);
+        expect(Array.isArray(patterns)).toBe(true);
+      }),
+    );
+  });
+
+  test("stripping is idempotent: a stripped alias has no invalid character and strips to itself", () => {
+    const build = compileAliasTemplate("%a%", true);
+    fc.assert(
+      fc.property(fc.string(), (a) => {
+        const [, stripped] = build({ a });
+        if (stripped === undefined) return;
+        expect(INVALID.test(stripped)).toBe(false);
+        expect(build({ a: stripped })).toEqual([stripped]);
       }),
     );
   });
