@@ -61,8 +61,25 @@ async function roster(sim: SimProcess) {
     },
   });
   const connector = entraId({ authorityHost: sim.url, graphBaseUrl: sim.url });
+  const openPageWriter = handle.openPageWriter;
   const deps: CoreDeps = {
-    db: { ...handle, client: counted },
+    db: {
+      ...handle,
+      client: counted,
+      // Page writes run on the writer's thread; count them as round trips too.
+      openPageWriter: openPageWriter
+        ? () => {
+            const writer = openPageWriter();
+            return {
+              batch: (statements) => {
+                trips.count += 1;
+                return writer.batch(statements);
+              },
+              close: () => writer.close(),
+            };
+          }
+        : undefined,
+    },
     clock: systemClock,
     log: createLogger({ level: "error" }),
     keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 9).toString("base64"))),

@@ -224,25 +224,35 @@ describe("storage faults", () => {
     const env = await inProcess(3000);
     let batches = 0;
     const real = env.handle.client;
-    // A driver that fails like a full disk after the first two page writes.
+    const full = () =>
+      Object.assign(new Error("SQLITE_FULL: database or disk is full"), { code: "SQLITE_FULL" });
+    // A driver that fails like a full disk after the first two page writes, on the main
+    // connection and on the page writer's thread alike.
+    const failing = <T>(run: () => Promise<T>) => {
+      batches += 1;
+      return batches > 2 ? Promise.reject(full()) : run();
+    };
+    const openPageWriter = env.handle.openPageWriter;
     env.deps.db = {
       ...env.handle,
       client: new Proxy(real, {
         get(target, key) {
           const value = Reflect.get(target, key);
           if (key === "batch") {
-            return async (...args: Parameters<typeof real.batch>) => {
-              batches += 1;
-              if (batches > 2)
-                throw Object.assign(new Error("SQLITE_FULL: database or disk is full"), {
-                  code: "SQLITE_FULL",
-                });
-              return target.batch(...args);
-            };
+            return (...args: Parameters<typeof real.batch>) => failing(() => target.batch(...args));
           }
           return typeof value === "function" ? value.bind(target) : value;
         },
       }),
+      openPageWriter: openPageWriter
+        ? () => {
+            const writer = openPageWriter();
+            return {
+              batch: (statements) => failing(() => writer.batch(statements)),
+              close: () => writer.close(),
+            };
+          }
+        : undefined,
     };
     const result = await env.run();
     expect(result.outcome).toBe("failed");

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { openPageWriter, type PageWriter } from "./page-writer.ts";
 import * as schema from "./schema/index.ts";
 
 export type Database = LibSQLDatabase<typeof schema>;
@@ -10,6 +11,11 @@ export type DbHandle = {
   db: Database;
   /** The raw libSQL client, for bulk statements Drizzle's builder is too slow for. */
   client: Client;
+  /**
+   * For a local file: the handle's writer on its own thread, so bulk writes do not stop the
+   * event loop. Shared; closed with the handle.
+   */
+  openPageWriter?: () => PageWriter;
   close(): void;
 };
 
@@ -39,7 +45,17 @@ export async function createDb(
   }
   await client.execute("PRAGMA foreign_keys = ON");
   const db = drizzle(client, { schema, casing: "snake_case" });
-  return { db, client, close: () => client.close() };
+  // One writer thread per handle, started on first use and kept for every later run.
+  let writer: PageWriter | null = null;
+  return {
+    db,
+    client,
+    openPageWriter: localPath ? () => (writer ??= openPageWriter(url)) : undefined,
+    close: () => {
+      writer?.close();
+      client.close();
+    },
+  };
 }
 
 function localFilePath(url: string): string | null {

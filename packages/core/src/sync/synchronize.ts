@@ -15,6 +15,7 @@ import { syncGroups } from "./groups.ts";
 import { type Action, createPlanner, type Issue } from "./plan.ts";
 import { UserIndex } from "./user-index.ts";
 import {
+  type BatchWrite,
   deleteUsers,
   type QueuedEmail,
   StorageError,
@@ -140,6 +141,25 @@ export async function synchronize(
     }
   };
 
+  const pageWriter = mode.dryRun ? undefined : deps.db.openPageWriter?.();
+  const write: BatchWrite | undefined = pageWriter
+    ? (statements) => pageWriter.batch(statements)
+    : undefined;
+  const writeTarget = (runId: string) => ({
+    tenantId: target.tenantId,
+    tenantName: target.tenantName,
+    runId,
+    signIn: target.connector.signIn,
+    userRoleId,
+    sendPinEmails: options.sendPinEmails,
+  });
+  /** The previous page's write, running while the current page is read and decided. */
+  let inFlight: Promise<void> | null = null;
+  const settle = async () => {
+    const current = inFlight;
+    inFlight = null;
+    if (current) await current;
+  };
   try {
     for await (const page of prefetched(target.connector.readUsers({ ...input, fields }))) {
       const actions: Action[] = [];
@@ -153,28 +173,31 @@ export async function synchronize(
         else actions.push(action);
       }
       if (mode.dryRun || runId === null) continue;
-      const written = await writeActions(
-        deps,
-        {
-          tenantId: target.tenantId,
-          tenantName: target.tenantName,
-          runId,
-          signIn: target.connector.signIn,
-          userRoleId,
-          sendPinEmails: options.sendPinEmails,
-        },
-        actions,
-      );
-      for (const failure of written.failures) {
-        uncount(counts, actions, failure);
-        counts.failed += 1;
-      }
-      await writeIssues(deps, runId, "failure", [...failures, ...written.failures]);
-      warnings.push(...(await deliver(deps, written.emails)));
-      await writeIssues(deps, runId, "warning", warnings);
-      await mode.heartbeat?.();
+      // One page in flight at most: this page is written while the next is read and decided.
+      await settle();
+      const writing = (async () => {
+        const written = await writeActions(deps, writeTarget(runId), actions, write);
+        for (const failure of written.failures) {
+          uncount(counts, actions, failure);
+          counts.failed += 1;
+        }
+        await writeIssues(deps, runId, "failure", [...failures, ...written.failures]);
+        warnings.push(...(await deliver(deps, written.emails)));
+        await writeIssues(deps, runId, "warning", warnings);
+        await mode.heartbeat?.();
+      })();
+      // Awaited by settle(); this only keeps a rejection from counting as unhandled meanwhile.
+      writing.catch(() => {});
+      inFlight = writing;
     }
-  } catch (error) {
+    await settle();
+  } catch (caught) {
+    // A read that failed while a page was being written: let that write finish first.
+    const pending = await inFlight?.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const error = pending instanceof StorageError ? pending : caught;
     if (error instanceof StorageError) {
       log.error("sync stopped: storage failure", { runId, reason: error.message });
       return { outcome: "failed", error: error.message, counts, pendingDeletions: 0, samples };

@@ -17,6 +17,9 @@ export type WriteTarget = {
   sendPinEmails: boolean;
 };
 
+/** Runs one transaction of statements: the main connection, or a page writer's thread. */
+export type BatchWrite = (statements: InStatement[]) => Promise<unknown>;
+
 /** A welcome email written to the outbox in the same transaction as its user. */
 export type QueuedEmail = {
   outboxId: string;
@@ -36,6 +39,7 @@ export async function writeActions(
   deps: CoreDeps,
   target: WriteTarget,
   actions: Action[],
+  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
 ): Promise<{ emails: QueuedEmail[]; failures: Issue[] }> {
   const now = deps.clock.now().getTime();
   const statements = (subset: Action[]) => {
@@ -45,7 +49,7 @@ export async function writeActions(
   const all = statements(actions);
   if (all.list.length === 0) return { emails: [], failures: [] };
   try {
-    await deps.db.client.batch(all.list, "write");
+    await write(all.list);
     return { emails: all.emails, failures: [] };
   } catch (error) {
     // A full disk or a read-only file fails every user alike: stop the run, do not retry each.
@@ -61,7 +65,7 @@ export async function writeActions(
     const single = statements([action]);
     if (single.list.length === 0) continue;
     try {
-      await deps.db.client.batch(single.list, "write");
+      await write(single.list);
       emails.push(...single.emails);
     } catch (error) {
       const user = "user" in action ? action.user : null;

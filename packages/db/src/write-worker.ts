@@ -1,0 +1,30 @@
+/**
+ * A worker that owns a second connection to a local database file and runs the sync's page
+ * writes on it. libSQL's local driver is synchronous: on the main thread a page write stops
+ * everything else; here it runs while the main thread reads and decides the next page.
+ */
+import type { InStatement } from "@libsql/client";
+import { createDb } from "./client.ts";
+
+declare const self: Worker;
+
+type Request = { url: string } | { id: number; statements: InStatement[] };
+
+let ready: ReturnType<typeof createDb> | null = null;
+
+self.onmessage = async (event: MessageEvent<Request>) => {
+  if ("url" in event.data) {
+    ready = createDb({ url: event.data.url });
+    return;
+  }
+  const { id, statements } = event.data;
+  try {
+    if (!ready) throw new Error("The page writer was not given a database.");
+    const { client } = await ready;
+    await client.batch(statements, "write");
+    postMessage({ id, ok: true });
+  } catch (error) {
+    const e = error as { message?: string; code?: string };
+    postMessage({ id, ok: false, message: e.message ?? String(error), code: e.code ?? null });
+  }
+};
