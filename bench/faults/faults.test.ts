@@ -119,6 +119,59 @@ describe("a process killed mid-run", () => {
   }, 240_000);
 });
 
+describe("several instances", () => {
+  test("two API processes with the scheduler on, one database, a due slot: exactly one run", async () => {
+    const sim = await spawnSim(200, 78);
+    cleanups.push(() => sim.stop());
+    const env = {
+      DATABASE_URL: tempDatabase(),
+      ROSTER_SECRET_KEY: Buffer.alloc(32, 6).toString("base64"),
+      ROSTER_ADMIN_EMAIL: "admin@faults.test",
+      ROSTER_ADMIN_PASSWORD: "faults-password-1",
+      AZURE_AUTHORITY_HOST: sim.url,
+      GRAPH_BASE_URL: sim.url,
+      ROSTER_SCHEDULER: "off",
+    };
+    const setup = await spawnApi(env);
+    const api = client(setup.url);
+    await api.login("default", env.ROSTER_ADMIN_EMAIL, env.ROSTER_ADMIN_PASSWORD);
+    const connection = await api.call("POST", "/api/user-sync/connections", {
+      type: "entra-id",
+      settings: { applicationId: sim.clientId, directoryId: sim.tenantId },
+      secret: sim.secret,
+    });
+    await api.call("POST", `/api/user-sync/connections/${connection.json.id}/connect`);
+    await api.call("PUT", `/api/user-sync/connections/${connection.json.id}/auto-sync`, {
+      enabled: true,
+    });
+    setup.child.kill();
+    await setup.child.exited;
+    // The service was down when the slot came: it is due now, for both instances at once.
+    const db = await createDb({ url: env.DATABASE_URL });
+    await db.client.execute({
+      sql: "update connections set auto_sync_next_run_at = ?",
+      args: [Date.now() - 60_000],
+    });
+    const instances = await Promise.all([
+      spawnApi({ ...env, ROSTER_SCHEDULER: "on" }),
+      spawnApi({ ...env, ROSTER_SCHEDULER: "on" }),
+    ]);
+    for (const instance of instances) cleanups.push(() => void instance.child.kill());
+    const runs = async () =>
+      (await db.client.execute("select outcome from sync_runs")).rows.map((row) =>
+        String(row.outcome),
+      );
+    await until(
+      async () => (await runs()).some((outcome) => outcome !== "running"),
+      30_000,
+      "the automatic run",
+    );
+    await Bun.sleep(1500);
+    expect(await runs()).toEqual(["completed_with_errors"]);
+    db.close();
+  }, 60_000);
+});
+
 /** An in-process Roster on a fresh database with the simulator, for the directory faults. */
 async function inProcess(users: number) {
   const directory = new SimDirectory();

@@ -4,14 +4,7 @@ import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
-import {
-  createKeyring,
-  createLogger,
-  memoryLogger,
-  parseSecretKey,
-  RunTracker,
-  systemClock,
-} from "@roster/core";
+import { createKeyring, memoryLogger, parseSecretKey, RunTracker, systemClock } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
@@ -101,5 +94,3 @@ export async function testApi(options: { users?: number } = {}) {
   };
   return { app, deps, sim, entra, call, bodies, createTenant, stop, log };
 }
-
-export { createLogger };

@@ -49,6 +49,3 @@ export function compileAliasTemplate(template: string, stripInvalid: boolean): A
     });
   };
 }
-
-/** The attribute fields a template needs from the directory, in canonical casing. */
-export { resolveTemplateFields } from "@roster/connector-kit";

@@ -23,15 +23,6 @@ export type Issue = {
   message: string;
 };
 
-export type UserChanges = {
-  email: string;
-  firstName: string;
-  lastName: string;
-  tags: string[];
-  aliases: string[];
-  externalId: string;
-};
-
 /** What one directory user leads to. `user` is the application user's state after it. */
 export type Action =
   | { kind: "create"; user: KnownUser; pin: string }
