@@ -136,7 +136,8 @@ async function roster(sim: SimProcess) {
 /**
  * Baseline (b): the same N user rows written the fastest plain way — one transaction of
  * multi-row inserts into Roster's own `users` table, with the indexes the spec requires
- * (unique email and PIN per tenant, directory id, paging), sequential ids.
+ * (unique email and PIN per tenant, directory id, paging), sequential ids, and emails, PIN
+ * hashes and directory ids in random order as a real directory yields them.
  */
 async function plainInsert(count: number) {
   const dir = mkdtempSync(join(tmpdir(), "roster-baseline-"));
