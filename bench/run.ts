@@ -8,25 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "@roster/api";
-import { entraId } from "@roster/connector-entra-id";
-import { createRegistry } from "@roster/connector-kit";
-import {
-  type CoreDeps,
-  claimRun,
-  connectConnection,
-  createConnection,
-  createKeyring,
-  createLogger,
-  createTenant,
-  encodeCursor,
-  executeRun,
-  getRun,
-  parseSecretKey,
-  RunTracker,
-  systemClock,
-} from "@roster/core";
+import { encodeCursor } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
-import { createEmailTransport } from "@roster/email";
+import { type BatchHook, rosterInstance } from "./instance.ts";
 import { quantile, show, summary, timed } from "./measure.ts";
 import { type SimProcess, spawnSim } from "./sim-process.ts";
 
@@ -43,84 +27,22 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A Roster instance on a fresh database file, counting database round trips. */
 async function roster(sim: SimProcess) {
-  const dir = mkdtempSync(join(tmpdir(), "roster-bench-"));
-  const handle = await createDb({ url: `file:${join(dir, "bench.db")}` });
-  await migrateDb(handle.db);
   const trips = { count: 0 };
-  const client = handle.client;
-  const counted = new Proxy(client, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (key === "execute" || key === "batch") {
-        return (...args: unknown[]) => {
-          trips.count += 1;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const connector = entraId({ authorityHost: sim.url, graphBaseUrl: sim.url });
-  const openPageWriter = handle.openPageWriter;
-  const deps: CoreDeps = {
-    db: {
-      ...handle,
-      client: counted,
-      // Page writes run on the writer's thread; count them as round trips too.
-      openPageWriter: openPageWriter
-        ? () => {
-            const writer = openPageWriter();
-            return {
-              batch: (statements) => {
-                trips.count += 1;
-                return writer.batch(statements);
-              },
-              close: () => writer.close(),
-            };
-          }
-        : undefined,
-    },
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 9).toString("base64"))),
-    connectors: createRegistry([connector]),
-    email: createEmailTransport({}),
-    tracker: new RunTracker(),
+  const count: BatchHook = (run) => {
+    trips.count += 1;
+    return run();
   };
-  const { tenant, admin } = await createTenant(deps, {
-    slug: "bench",
-    name: "Bench",
-    admin: { email: "admin@bench.test", password: "bench-password", firstName: "B", lastName: "A" },
-  });
-  const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
   // Spec defaults, plus deletion so the churn run deletes.
-  const settings = {
-    applicationId: sim.clientId,
-    directoryId: sim.tenantId,
-    manageUserDeletion: true,
-  };
-  const connection = await createConnection(ctx, {
-    type: "entra-id",
-    settings,
-    secret: sim.secret,
-  });
-  await connectConnection(ctx, connection.id);
+  const instance = await rosterInstance(sim, { manageUserDeletion: true }, count);
   const sync = async () => {
-    const runId = await claimRun(deps, {
-      tenantId: tenant.id,
-      connectionId: connection.id,
-      trigger: "manual",
-      triggeredBy: admin.id,
-    });
-    await executeRun(deps, runId);
-    const run = await getRun(ctx, runId);
+    const run = await instance.run();
     if (run.outcome === "failed") throw new Error(`run failed: ${run.error}`);
     return run;
   };
   const read = async () => {
     let count = 0;
-    const parsed = connector.settings.parse(settings);
-    for await (const page of connector.readUsers({
+    const parsed = instance.connector.settings.parse(instance.settings);
+    for await (const page of instance.connector.readUsers({
       settings: parsed,
       secret: sim.secret,
       log: quiet,
@@ -130,7 +52,7 @@ async function roster(sim: SimProcess) {
     }
     return count;
   };
-  return { deps, ctx, tenant, connection, sync, read, trips, dir, close: () => handle.close() };
+  return { ...instance, sync, read, trips, close: () => instance.handle.close() };
 }
 
 /**

@@ -1,22 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createApp } from "@roster/api";
-import { entraId } from "@roster/connector-entra-id";
-import { createRegistry } from "@roster/connector-kit";
-import {
-  claimRun,
-  connectConnection,
-  createConnection,
-  createKeyring,
-  createTenant,
-  executeRun,
-  getRun,
-  memoryLogger,
-  parseSecretKey,
-  RunTracker,
-  systemClock,
-} from "@roster/core";
-import { createDb, migrateDb } from "@roster/db";
+import { createDb } from "@roster/db";
 import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import { type BatchHook, rosterInstance } from "../instance.ts";
 import { spawnSim } from "../sim-process.ts";
 import { client, spawnApi, tempDatabase, until } from "./support.ts";
 
@@ -173,67 +159,26 @@ describe("several instances", () => {
 });
 
 /** An in-process Roster on a fresh database with the simulator, for the directory faults. */
-async function inProcess(users: number) {
+async function inProcess(users: number, hook?: BatchHook) {
   const directory = new SimDirectory();
   const entra = generateTenant(directory, { users, seed: 3 });
   const sim = await startEntraSim({ directory });
   cleanups.push(() => sim.stop());
-  const handle = await createDb({ url: tempDatabase() });
-  await migrateDb(handle.db);
-  const connector = entraId({
-    authorityHost: sim.url,
-    graphBaseUrl: sim.url,
-    pageRetryDelayMs: 10,
-  });
-  const deps = {
-    db: handle,
-    clock: systemClock,
-    log: memoryLogger(),
-    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 4).toString("base64"))),
-    connectors: createRegistry([connector]),
-    tracker: new RunTracker(),
-  };
-  const { tenant, admin } = await createTenant(deps, {
-    slug: "faults",
-    name: "Faults",
-    admin: {
-      email: "admin@faults.test",
-      password: "faults-password-1",
-      firstName: "F",
-      lastName: "A",
-    },
-  });
-  const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
-  const connection = await createConnection(ctx, {
-    type: "entra-id",
-    settings: {
-      applicationId: entra.clientId,
-      directoryId: entra.tenantId,
-      manageUserDeletion: true,
-      aliasTemplate: "%userPrincipalName%",
-    },
-    secret: entra.secret,
-  });
-  await connectConnection(ctx, connection.id);
-  const run = async () => {
-    const runId = await claimRun(deps, {
-      tenantId: tenant.id,
-      connectionId: connection.id,
-      trigger: "manual",
-      triggeredBy: admin.id,
-    });
-    await executeRun(deps, runId);
-    return getRun(ctx, runId);
-  };
+  const instance = await rosterInstance(
+    { url: sim.url, tenantId: entra.tenantId, clientId: entra.clientId, secret: entra.secret },
+    // Every user gets an alias, so "a user without its aliases" is a half-written user.
+    { manageUserDeletion: true, aliasTemplate: "%userPrincipalName%" },
+    hook,
+  );
   const active = async () =>
     Number(
       (
-        await handle.client.execute(
+        await instance.handle.client.execute(
           "select count(*) as n from users where connection_id is not null and deleted_at is null",
         )
       ).rows[0]?.n,
     );
-  return { sim, deps, run, active, handle };
+  return { ...instance, sim, active };
 }
 
 describe("directory faults", () => {
@@ -274,45 +219,22 @@ describe("directory faults", () => {
 
 describe("storage faults", () => {
   test("the disk fills mid-run: the run fails with the reason, the API stays up, no user is half-written", async () => {
-    const env = await inProcess(3000);
     let batches = 0;
-    const real = env.handle.client;
-    const full = () =>
-      Object.assign(new Error("SQLITE_FULL: database or disk is full"), { code: "SQLITE_FULL" });
-    // A driver that fails like a full disk after the first two page writes, on the main
-    // connection and on the page writer's thread alike.
-    const failing = <T>(run: () => Promise<T>) => {
+    // A driver that fails like a full disk after the first two page writes.
+    const env = await inProcess(3000, (run, kind) => {
+      if (kind === "execute") return run();
       batches += 1;
-      return batches > 2 ? Promise.reject(full()) : run();
-    };
-    const openPageWriter = env.handle.openPageWriter;
-    env.deps.db = {
-      ...env.handle,
-      client: new Proxy(real, {
-        get(target, key) {
-          const value = Reflect.get(target, key);
-          if (key === "batch") {
-            return (...args: Parameters<typeof real.batch>) => failing(() => target.batch(...args));
-          }
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      }),
-      openPageWriter: openPageWriter
-        ? () => {
-            const writer = openPageWriter();
-            return {
-              batch: (statements) => failing(() => writer.batch(statements)),
-              close: () => writer.close(),
-            };
-          }
-        : undefined,
-    };
+      if (batches <= 2) return run();
+      return Promise.reject(
+        Object.assign(new Error("SQLITE_FULL: database or disk is full"), { code: "SQLITE_FULL" }),
+      );
+    });
     const result = await env.run();
     expect(result.outcome).toBe("failed");
     expect(result.error).toContain("database refused writes");
     const app = createApp({ deps: env.deps, localOutbox: true });
     expect((await app.request("/health")).status).toBe(200);
-    const orphans = await real.execute(
+    const orphans = await env.handle.client.execute(
       "select count(*) as n from users u where connection_id is not null and not exists (select 1 from user_aliases a where a.user_id = u.id)",
     );
     expect(Number(orphans.rows[0]?.n)).toBe(0);

@@ -1,0 +1,120 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { InStatement } from "@libsql/client";
+import { entraId } from "@roster/connector-entra-id";
+import { createRegistry } from "@roster/connector-kit";
+import {
+  type CoreDeps,
+  claimRun,
+  connectConnection,
+  createConnection,
+  createKeyring,
+  createTenant,
+  executeRun,
+  getRun,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
+import { createDb, type DbHandle, migrateDb } from "@roster/db";
+
+export type Directory = { url: string; tenantId: string; clientId: string; secret: string };
+
+/**
+ * Wraps every database call — `execute`, and `batch` on the main connection and the writer
+ * thread alike — e.g. to count or fail them.
+ */
+export type BatchHook = (
+  run: () => Promise<unknown>,
+  kind: "execute" | "batch",
+) => Promise<unknown>;
+
+function hooked(handle: DbHandle, hook: BatchHook): DbHandle {
+  const client = new Proxy(handle.client, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (key === "batch") {
+        return (statements: InStatement[], mode?: "write") =>
+          hook(() => target.batch(statements, mode), "batch");
+      }
+      if (key === "execute") {
+        return (statement: InStatement) => hook(() => target.execute(statement), "execute");
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const open = handle.openPageWriter;
+  return {
+    ...handle,
+    client,
+    openPageWriter: open
+      ? () => {
+          const writer = open();
+          return {
+            batch: async (statements) => {
+              await hook(() => writer.batch(statements), "batch");
+            },
+            close: () => writer.close(),
+          };
+        }
+      : undefined,
+  };
+}
+
+/**
+ * A Roster on a fresh database file with one tenant and an Entra connection to `directory`,
+ * connected and ready to run — what the benchmark and the fault suite each start from.
+ */
+export async function rosterInstance(
+  directory: Directory,
+  settings: Record<string, unknown>,
+  hook?: BatchHook,
+) {
+  const handle = await createDb({
+    url: `file:${join(mkdtempSync(join(tmpdir(), "roster-bench-")), "roster.db")}`,
+  });
+  await migrateDb(handle.db);
+  const connector = entraId({
+    authorityHost: directory.url,
+    graphBaseUrl: directory.url,
+    pageRetryDelayMs: 10,
+  });
+  const deps: CoreDeps = {
+    db: hook ? hooked(handle, hook) : handle,
+    clock: systemClock,
+    log: memoryLogger(),
+    keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 9).toString("base64"))),
+    connectors: createRegistry([connector]),
+    tracker: new RunTracker(),
+  };
+  const { tenant, admin } = await createTenant(deps, {
+    slug: "bench",
+    name: "Bench",
+    admin: { email: "admin@bench.test", password: "bench-password", firstName: "B", lastName: "A" },
+  });
+  const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
+  const allSettings = {
+    applicationId: directory.clientId,
+    directoryId: directory.tenantId,
+    ...settings,
+  };
+  const connection = await createConnection(ctx, {
+    type: "entra-id",
+    settings: allSettings,
+    secret: directory.secret,
+  });
+  await connectConnection(ctx, connection.id);
+  const run = async () => {
+    const runId = await claimRun(deps, {
+      tenantId: tenant.id,
+      connectionId: connection.id,
+      trigger: "manual",
+      triggeredBy: admin.id,
+    });
+    await executeRun(deps, runId);
+    return getRun(ctx, runId);
+  };
+  return { handle, deps, ctx, tenant, connector, settings: allSettings, run };
+}
