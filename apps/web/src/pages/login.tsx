@@ -1,6 +1,12 @@
 import { useState } from "hono/jsx/dom";
 import { type ApiError, api } from "../api.ts";
 
+const FIELDS = [
+  { name: "tenant", label: "Tenant", type: "text", autocomplete: "organization" },
+  { name: "email", label: "Email", type: "email", autocomplete: "username" },
+  { name: "password", label: "Password", type: "password", autocomplete: "current-password" },
+] as const;
+
 /** Password sign-in; directory users are sent to their directory's sign-in. */
 export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [form, setForm] = useState({ tenant: "", email: "", password: "" });
@@ -32,41 +38,20 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
     <main class="login">
       <form class="card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Roster</h1>
-        <div class="field">
-          <label for="login-tenant">Tenant</label>
-          <input
-            id="login-tenant"
-            name="tenant"
-            autocomplete="organization"
-            required
-            value={form.tenant}
-            onInput={update("tenant")}
-          />
-        </div>
-        <div class="field">
-          <label for="login-email">Email</label>
-          <input
-            id="login-email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            value={form.email}
-            onInput={update("email")}
-          />
-        </div>
-        <div class="field">
-          <label for="login-password">Password</label>
-          <input
-            id="login-password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={form.password}
-            onInput={update("password")}
-          />
-        </div>
+        {FIELDS.map((field) => (
+          <div class="field">
+            <label for={`login-${field.name}`}>{field.label}</label>
+            <input
+              id={`login-${field.name}`}
+              name={field.name}
+              type={field.type}
+              autocomplete={field.autocomplete}
+              required
+              value={form[field.name]}
+              onInput={update(field.name)}
+            />
+          </div>
+        ))}
         {error ? (
           <p class="alert error" role="alert">
             {error}
