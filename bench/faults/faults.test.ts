@@ -220,11 +220,12 @@ describe("directory faults", () => {
 describe("storage faults", () => {
   test("the disk fills mid-run: the run fails with the reason, the API stays up, no user is half-written", async () => {
     let batches = 0;
-    // A driver that fails like a full disk after the first two page writes.
-    const env = await inProcess(3000, (run, kind) => {
+    // A driver that fails like a full disk after the first write.
+    // 25,000 users are three write chunks: the first is written, the second meets a full disk.
+    const env = await inProcess(25_000, (run, kind) => {
       if (kind === "execute") return run();
       batches += 1;
-      if (batches <= 2) return run();
+      if (batches <= 1) return run();
       return Promise.reject(
         Object.assign(new Error("SQLITE_FULL: database or disk is full"), { code: "SQLITE_FULL" }),
       );

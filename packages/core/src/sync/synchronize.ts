@@ -17,6 +17,7 @@ import { UserIndex } from "./user-index.ts";
 import {
   type BatchWrite,
   deleteUsers,
+  isStorageFailure,
   type QueuedEmail,
   StorageError,
   writeActions,
@@ -61,6 +62,13 @@ export type SyncResult = {
 };
 
 const SAMPLE_SIZE = 10;
+
+/**
+ * Users written per transaction. Fewer, larger transactions cost far less with random-key
+ * indexes (measured at 100k: 6.4 s a page at a time, 3.1 s in one); the writes run on the
+ * writer thread, so a larger one does not stall the API, and a crash loses at most this many.
+ */
+const WRITE_CHUNK_USERS = 10_000;
 
 export const emptyCounts = (): RunCounts => ({
   created: 0,
@@ -153,51 +161,66 @@ export async function synchronize(
     userRoleId,
     sendPinEmails: options.sendPinEmails,
   });
-  /** The previous page's write, running while the current page is read and decided. */
+  /** Decisions not yet written, and the previous chunk's write, running meanwhile. */
+  let buffer = { actions: [] as Action[], failures: [] as Issue[], warnings: [] as Issue[] };
   let inFlight: Promise<void> | null = null;
   const settle = async () => {
     const current = inFlight;
     inFlight = null;
     if (current) await current;
   };
+  /** Writes the buffered decisions in one transaction, while the next ones are read and decided. */
+  const flush = async () => {
+    if (mode.dryRun || runId === null) return;
+    const chunk = buffer;
+    buffer = { actions: [], failures: [], warnings: [] };
+    // One chunk in flight at most.
+    await settle();
+    if (chunk.actions.length + chunk.failures.length + chunk.warnings.length === 0) return;
+    const writing = (async () => {
+      const written = await writeActions(deps, writeTarget(runId), chunk.actions, write);
+      for (const failure of written.failures) {
+        uncount(counts, chunk.actions, failure);
+        counts.failed += 1;
+      }
+      await writeIssues(deps, runId, "failure", [...chunk.failures, ...written.failures]);
+      chunk.warnings.push(...(await deliver(deps, written.emails)));
+      await writeIssues(deps, runId, "warning", chunk.warnings);
+      await mode.heartbeat?.();
+    })();
+    // Awaited by settle(); this only keeps a rejection from counting as unhandled meanwhile.
+    writing.catch(() => {});
+    inFlight = writing;
+  };
   try {
     for await (const page of prefetched(target.connector.readUsers({ ...input, fields }))) {
-      const actions: Action[] = [];
-      const failures: Issue[] = [];
-      const warnings: Issue[] = [];
       for (const directoryUser of page) {
-        const { action, warnings: userWarnings } = planner.plan(directoryUser);
+        const { action, warnings } = planner.plan(directoryUser);
         countAction(action, directoryUser);
-        warnings.push(...userWarnings);
-        if (action.kind === "failed") failures.push(action.issue);
-        else actions.push(action);
+        buffer.warnings.push(...warnings);
+        if (action.kind === "failed") buffer.failures.push(action.issue);
+        else buffer.actions.push(action);
       }
-      if (mode.dryRun || runId === null) continue;
-      // One page in flight at most: this page is written while the next is read and decided.
-      await settle();
-      const writing = (async () => {
-        const written = await writeActions(deps, writeTarget(runId), actions, write);
-        for (const failure of written.failures) {
-          uncount(counts, actions, failure);
-          counts.failed += 1;
-        }
-        await writeIssues(deps, runId, "failure", [...failures, ...written.failures]);
-        warnings.push(...(await deliver(deps, written.emails)));
-        await writeIssues(deps, runId, "warning", warnings);
-        await mode.heartbeat?.();
-      })();
-      // Awaited by settle(); this only keeps a rejection from counting as unhandled meanwhile.
-      writing.catch(() => {});
-      inFlight = writing;
+      if (!mode.dryRun && buffer.actions.length + buffer.failures.length >= WRITE_CHUNK_USERS)
+        await flush();
     }
+    await flush();
     await settle();
   } catch (caught) {
-    // A read that failed while a page was being written: let that write finish first.
-    const pending = await inFlight?.then(
-      () => null,
-      (error: unknown) => error,
-    );
-    const error = pending instanceof StorageError ? pending : caught;
+    // Finish the write in flight, and keep what was read before the directory failed.
+    let error: unknown = caught;
+    try {
+      await settle();
+      if (!(caught instanceof StorageError)) {
+        await flush();
+        await settle();
+      }
+    } catch (writeError) {
+      if (writeError instanceof StorageError) error = writeError;
+    }
+    // Any write the database refused (a page, its issues, a lease) ends the run the same way.
+    if (!(error instanceof StorageError) && isStorageFailure(error))
+      error = new StorageError(error);
     if (error instanceof StorageError) {
       log.error("sync stopped: storage failure", { runId, reason: error.message });
       return { outcome: "failed", error: error.message, counts, pendingDeletions: 0, samples };

@@ -84,7 +84,7 @@ export async function writeActions(
 const STORAGE_FAILURE =
   /SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)|disk is full|readonly database/i;
 
-const isStorageFailure = (error: unknown) =>
+export const isStorageFailure = (error: unknown) =>
   STORAGE_FAILURE.test(
     error instanceof Error
       ? `${error.message} ${String((error as { code?: unknown }).code ?? "")}`
