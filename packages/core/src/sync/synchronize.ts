@@ -108,14 +108,12 @@ export async function synchronize(
   const userRoleId = await roleId(deps, target.tenantId, "User");
   const fieldMap = resolveTemplateFields(options.aliasTemplate, target.connector.templateFields);
   const fields = [...new Set([...fieldMap.values()].filter((field): field is string => !!field))];
-  const pinLength = index.pinHashes.size < 50_000 ? 6 : 8;
   const planner = createPlanner({
     index,
     connectionId: target.connectionId,
     options,
     aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
-    newPin: () =>
-      drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin), pinLength),
+    newPin: () => drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
   });
   const input = { settings: target.settings, secret: target.secret, log: deps.log, signal };
   const runId = mode.dryRun ? null : mode.runId;
@@ -216,7 +214,7 @@ export async function synchronize(
         await settle();
       }
     } catch (writeError) {
-      if (writeError instanceof StorageError) error = writeError;
+      if (writeError instanceof StorageError || isStorageFailure(writeError)) error = writeError;
     }
     // Any write the database refused (a page, its issues, a lease) ends the run the same way.
     if (!(error instanceof StorageError) && isStorageFailure(error))
@@ -352,8 +350,12 @@ function uncount(counts: RunCounts, actions: Action[], failure: Issue) {
   if (key) counts[key] -= 1;
 }
 
-/** Draws a numeric PIN not yet used in the tenant (checked by its keyed hash). */
-function drawPin(used: Set<string>, hash: (pin: string) => string, length: number): string {
+/**
+ * Draws a numeric PIN not yet used in the tenant (checked by its keyed hash). PINs grow with
+ * the tenant so that fewer than 1 % of them are taken: a guessed PIN is rarely someone's.
+ */
+function drawPin(used: Set<string>, hash: (pin: string) => string): string {
+  const length = used.size < 9_000 ? 6 : used.size < 900_000 ? 8 : 10;
   for (;;) {
     const pin = String(randomInt(10 ** (length - 1), 10 ** length));
     const key = hash(pin);
