@@ -14,6 +14,7 @@ import {
   notifyRunFinished,
   startRun,
 } from "../src/index.ts";
+import { UserIndex } from "../src/sync/user-index.ts";
 import { addUser, seedTenant, testDeps } from "./support.ts";
 
 const directoryOf = (count: number): ToyDirectory => ({
@@ -139,6 +140,23 @@ describe("aliases", () => {
     await env.run();
     const second = await env.run();
     expect(second.counts).toMatchObject({ unchanged: 30, updated: 0 });
+  });
+
+  test("the index a run starts from is the same whether read in one query or in many", async () => {
+    const env = await setup(directoryOf(45), {
+      aliasTemplate: "%surname%-%givenName%;%username%;%givenName%.%surname%",
+    });
+    await env.run(); // 45 users created in the same millisecond: chunks must split ties by id
+    const load = (chunkUsers: number) =>
+      UserIndex.load(env.deps.db.client, env.tenantId, env.connection.id, chunkUsers);
+    const whole = await load(20_000);
+    const chunked = await load(7);
+    expect(whole.byId.size).toBe(46);
+    expect(whole.aliasOwner.size).toBe(135);
+    expect([...chunked.byId.values()]).toEqual([...whole.byId.values()]);
+    expect(chunked.aliasOwner).toEqual(whole.aliasOwner);
+    expect(chunked.pinHashes).toEqual(whole.pinHashes);
+    expect(chunked.byExternalId.size).toBe(45);
   });
 
   test("an alias held by another user is not taken: a warning, the user still syncs", async () => {

@@ -1,7 +1,7 @@
 import type { DirectoryGroup } from "@roster/connector-kit";
 import { newId } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
-import { forIds, insertRows } from "./sql.ts";
+import { IN_IDS, idList, insertRows } from "./sql.ts";
 import type { UserIndex } from "./user-index.ts";
 
 /**
@@ -46,10 +46,7 @@ export async function syncGroups(
     [
       ...statements,
       ...insertRows("group_members", ["group_id", "user_id"], memberRows, "on conflict do nothing"),
-      ...forIds(stale, (placeholders, chunk) => ({
-        sql: `delete from groups where id in (${placeholders})`,
-        args: chunk,
-      })),
+      { sql: `delete from groups where id in ${IN_IDS}`, args: [idList(stale)] },
     ],
     "write",
   );

@@ -25,8 +25,8 @@ export type Issue = {
 
 /** What one directory user leads to. `user` is the application user's state after it. */
 export type Action =
-  | { kind: "create"; user: KnownUser; pin: string }
-  | { kind: "restore"; user: KnownUser; pin: string }
+  | { kind: "create"; user: KnownUser; pin: NewPin }
+  | { kind: "restore"; user: KnownUser; pin: NewPin }
   | { kind: "update"; user: KnownUser; aliasesChanged: boolean }
   | { kind: "unchanged"; user: KnownUser }
   | { kind: "skipped" }
@@ -44,8 +44,11 @@ export type PlannerInput = {
   options: SyncOptions;
   aliases: AliasBuilder;
   /** Draws a PIN not yet used in the tenant. */
-  newPin(): string;
+  newPin(): NewPin;
 };
+
+/** A fresh PIN (for the welcome email only) and the keyed hash that is stored. */
+export type NewPin = { pin: string; hash: string };
 
 const issueOf = (user: DirectoryUser, code: IssueCode, message: string): Issue => ({
   externalId: user.externalId,

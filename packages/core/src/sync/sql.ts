@@ -1,11 +1,10 @@
 import type { InStatement, InValue } from "@libsql/client";
 
-/** SQLite allows 32,766 bound values per statement; stay well below with room for wide rows. */
-const MAX_VALUES_PER_STATEMENT = 8000;
-
 /**
- * Multi-row `INSERT`s for `rows`, split so no statement binds too many values. Measured:
- * a few hundred rows per statement is ~8× faster than one statement per row.
+ * One `INSERT` of all `rows`, bound as a single JSON array that SQLite unpacks with
+ * `json_each`. Binding each value from JavaScript costs more than writing it: measured at
+ * 100k synced users, 3.5 s with multi-row `VALUES` lists, 2.3 s this way. Values must be
+ * strings, numbers or null.
  */
 export function insertRows(
   table: string,
@@ -13,28 +12,19 @@ export function insertRows(
   rows: readonly InValue[][],
   suffix = "",
 ): InStatement[] {
-  const perStatement = Math.max(1, Math.floor(MAX_VALUES_PER_STATEMENT / columns.length));
-  const placeholders = `(${columns.map(() => "?").join(", ")})`;
-  const statements: InStatement[] = [];
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    statements.push({
-      sql: `insert into ${table} (${columns.map((column) => `"${column}"`).join(", ")}) values ${chunk.map(() => placeholders).join(", ")} ${suffix}`,
-      args: chunk.flat(),
-    });
-  }
-  return statements;
+  if (rows.length === 0) return [];
+  const names = columns.map((column) => `"${column}"`).join(", ");
+  const values = columns.map((_, position) => `value ->> ${position}`).join(", ");
+  // `where true` lets an upsert clause follow `select` (SQLite's parsing rule).
+  return [
+    {
+      sql: `insert into ${table} (${names}) select ${values} from json_each(?) where true ${suffix}`,
+      args: [JSON.stringify(rows)],
+    },
+  ];
 }
 
-/** `where column in (…)` over many ids, chunked like `insertRows`. */
-export function forIds(
-  ids: readonly string[],
-  build: (placeholders: string, chunk: string[]) => InStatement,
-): InStatement[] {
-  const statements: InStatement[] = [];
-  for (let start = 0; start < ids.length; start += MAX_VALUES_PER_STATEMENT) {
-    const chunk = ids.slice(start, start + MAX_VALUES_PER_STATEMENT);
-    statements.push(build(chunk.map(() => "?").join(", "), chunk));
-  }
-  return statements;
-}
+/** `in ${IN_IDS}` with `idList(ids)` as its argument: any number of ids, one bound value. */
+export const IN_IDS = "(select value from json_each(?))";
+
+export const idList = (ids: readonly string[]) => JSON.stringify(ids);

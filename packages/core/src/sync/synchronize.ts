@@ -10,9 +10,10 @@ import {
 import type { RunCounts } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { PERMISSIONS } from "../permissions.ts";
+import { holdersOf } from "../runs/notify.ts";
 import { compileAliasTemplate } from "./aliases.ts";
 import { syncGroups } from "./groups.ts";
-import { type Action, createPlanner, type Issue } from "./plan.ts";
+import { type Action, createPlanner, type Issue, type NewPin } from "./plan.ts";
 import { UserIndex } from "./user-index.ts";
 import {
   type BatchWrite,
@@ -354,14 +355,14 @@ function uncount(counts: RunCounts, actions: Action[], failure: Issue) {
  * Draws a numeric PIN not yet used in the tenant (checked by its keyed hash). PINs grow with
  * the tenant so that fewer than 1 % of them are taken: a guessed PIN is rarely someone's.
  */
-function drawPin(used: Set<string>, hash: (pin: string) => string): string {
+function drawPin(used: Set<string>, hashOf: (pin: string) => string): NewPin {
   const length = used.size < 9_000 ? 6 : used.size < 900_000 ? 8 : 10;
   for (;;) {
     const pin = String(randomInt(10 ** (length - 1), 10 ** length));
-    const key = hash(pin);
-    if (!used.has(key)) {
-      used.add(key);
-      return pin;
+    const hash = hashOf(pin);
+    if (!used.has(hash)) {
+      used.add(hash);
+      return { pin, hash };
     }
   }
 }
@@ -385,16 +386,7 @@ async function lastAdministratorsToKeep(
   candidateIds: string[],
 ): Promise<Set<string>> {
   if (candidateIds.length === 0) return new Set();
-  const holders = await deps.db.client.execute({
-    sql: `select distinct u.id from users u
-          join user_roles ur on ur.user_id = u.id
-          join roles r on r.id = ur.role_id
-          where u.tenant_id = ? and u.deleted_at is null
-            and exists (select 1 from json_each(r.permissions) p where p.value = ?)
-          order by u.created_at, u.id`,
-    args: [tenantId, PERMISSIONS.userSync],
-  });
-  const holderIds = holders.rows.map((row) => String(row.id));
+  const holderIds = await holdersOf(deps, tenantId, PERMISSIONS.userSync);
   const candidates = new Set(candidateIds);
   const survivors = holderIds.filter((id) => !candidates.has(id));
   if (holderIds.length === 0 || survivors.length > 0) return new Set();

@@ -4,7 +4,7 @@ import { newId } from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
 import type { Action, Issue } from "./plan.ts";
-import { forIds, insertRows } from "./sql.ts";
+import { IN_IDS, idList, insertRows } from "./sql.ts";
 import type { KnownUser } from "./user-index.ts";
 
 export type WriteTarget = {
@@ -154,7 +154,7 @@ function buildStatements(
         user.lastName,
         JSON.stringify(user.tags),
         target.signIn,
-        deps.keyring.hashPin(tenantId, pin),
+        pin.hash,
         user.connectionId,
         user.externalId,
         now,
@@ -162,10 +162,10 @@ function buildStatements(
       ]);
       if (target.userRoleId) roleRows.push([user.id, target.userRoleId]);
       for (const alias of user.aliases) aliasRows.push([tenantId, user.id, alias]);
-      queueWelcome(user, pin, false);
+      queueWelcome(user, pin.pin, false);
     } else if (action.kind === "restore" || action.kind === "update") {
       const { user } = action;
-      const pinHash = action.kind === "restore" ? deps.keyring.hashPin(tenantId, action.pin) : null;
+      const pinHash = action.kind === "restore" ? action.pin.hash : null;
       updates.push({
         sql: `update users set email = ?, first_name = ?, last_name = ?, tags = ?, sign_in = ?,
               connection_id = ?, external_id = ?, updated_at = ?, password_hash = null,
@@ -189,7 +189,7 @@ function buildStatements(
         aliasResets.push(user.id);
         for (const alias of user.aliases) aliasRows.push([tenantId, user.id, alias]);
       }
-      if (action.kind === "restore") queueWelcome(user, action.pin, true);
+      if (action.kind === "restore") queueWelcome(user, action.pin.pin, true);
     }
   }
 
@@ -214,10 +214,14 @@ function buildStatements(
     ),
     ...insertRows("user_roles", ["user_id", "role_id"], roleRows, "on conflict do nothing"),
     ...updates,
-    ...forIds(aliasResets, (placeholders, ids) => ({
-      sql: `delete from user_aliases where tenant_id = ? and user_id in (${placeholders})`,
-      args: [tenantId, ...ids],
-    })),
+    ...(aliasResets.length > 0
+      ? [
+          {
+            sql: `delete from user_aliases where tenant_id = ? and user_id in ${IN_IDS}`,
+            args: [tenantId, idList(aliasResets)],
+          },
+        ]
+      : []),
     ...insertRows("user_aliases", ["tenant_id", "user_id", "alias"], aliasRows),
     ...insertRows(
       "outbox",
@@ -243,14 +247,11 @@ export async function deleteUsers(deps: CoreDeps, tenantId: string, ids: string[
   const now = deps.clock.now().getTime();
   await deps.db.client.batch(
     [
-      ...forIds(ids, (placeholders, chunk) => ({
-        sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null and id in (${placeholders})`,
-        args: [now, now, tenantId, ...chunk],
-      })),
-      ...forIds(ids, (placeholders, chunk) => ({
-        sql: `delete from sessions where user_id in (${placeholders})`,
-        args: chunk,
-      })),
+      {
+        sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null and id in ${IN_IDS}`,
+        args: [now, now, tenantId, idList(ids)],
+      },
+      { sql: `delete from sessions where user_id in ${IN_IDS}`, args: [idList(ids)] },
     ],
     "write",
   );

@@ -1,4 +1,4 @@
-import { primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns.ts";
 import { tenants } from "./tenants.ts";
 import { users } from "./users.ts";
@@ -27,7 +27,8 @@ export const userRoles = sqliteTable(
       .notNull()
       .references(() => roles.id, { onDelete: "cascade" }),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.roleId] })],
+  // By role: "who may administer user sync" starts from the few roles granting it.
+  (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index("user_roles_role_idx").on(t.roleId)],
 );
 
 export type Role = typeof roles.$inferSelect;
