@@ -12,9 +12,14 @@ export type AliasBuilder = (attributes: Readonly<Record<string, string | null>>)
 export function compileAliasTemplate(template: string, stripInvalid: boolean): AliasBuilder {
   const patterns: AliasPattern[] = parseAliasTemplate(template);
   return (attributes) => {
-    const byLower = new Map(
-      Object.entries(attributes).map(([key, value]) => [key.toLowerCase(), value]),
-    );
+    let byLower: Map<string, string | null> | null = null;
+    const fieldValue = (name: string) => {
+      if (name in attributes) return attributes[name];
+      byLower ??= new Map(
+        Object.entries(attributes).map(([key, value]) => [key.toLowerCase(), value]),
+      );
+      return byLower.get(name.toLowerCase());
+    };
     const aliases: string[] = [];
     for (const pattern of patterns) {
       let alias = "";
@@ -24,7 +29,7 @@ export function compileAliasTemplate(template: string, stripInvalid: boolean): A
           alias += part.value;
           continue;
         }
-        const value = byLower.get(part.name.toLowerCase());
+        const value = fieldValue(part.name);
         if (!value) {
           complete = false;
           break;

@@ -65,11 +65,13 @@ export type SyncResult = {
 const SAMPLE_SIZE = 10;
 
 /**
- * Users written per transaction. Fewer, larger transactions cost far less with random-key
- * indexes (measured at 100k: 6.4 s a page at a time, 3.1 s in one); the writes run on the
- * writer thread, so a larger one does not stall the API, and a crash loses at most this many.
+ * Most users written per transaction. The writer takes whatever was decided whenever it is
+ * free, so transactions grow only while it is behind; reading waits only beyond this many.
+ * Fewer, larger transactions cost far less with random-key indexes (measured at 100k users:
+ * 6.4 s a page at a time, 3.1 s in one). The writes run on the writer thread, so a larger
+ * one does not stall the API; a crash loses at most this many, which the next run redoes.
  */
-const WRITE_CHUNK_USERS = 10_000;
+const WRITE_CHUNK_USERS = 50_000;
 
 export const emptyCounts = (): RunCounts => ({
   created: 0,
@@ -163,6 +165,7 @@ export async function synchronize(
   /** Decisions not yet written, and the previous chunk's write, running meanwhile. */
   let buffer = { actions: [] as Action[], failures: [] as Issue[], warnings: [] as Issue[] };
   let inFlight: Promise<void> | null = null;
+  let writing = false;
   const settle = async () => {
     const current = inFlight;
     inFlight = null;
@@ -176,7 +179,8 @@ export async function synchronize(
     // One chunk in flight at most.
     await settle();
     if (chunk.actions.length + chunk.failures.length + chunk.warnings.length === 0) return;
-    const writing = (async () => {
+    writing = true;
+    const job = (async () => {
       const written = await writeActions(deps, writeTarget(runId), chunk.actions, write);
       for (const failure of written.failures) {
         uncount(counts, chunk.actions, failure);
@@ -186,10 +190,12 @@ export async function synchronize(
       chunk.warnings.push(...(await deliver(deps, written.emails)));
       await writeIssues(deps, runId, "warning", chunk.warnings);
       await mode.heartbeat?.();
-    })();
+    })().finally(() => {
+      writing = false;
+    });
     // Awaited by settle(); this only keeps a rejection from counting as unhandled meanwhile.
-    writing.catch(() => {});
-    inFlight = writing;
+    job.catch(() => {});
+    inFlight = job;
   };
   try {
     for await (const page of prefetched(target.connector.readUsers({ ...input, fields }))) {
@@ -200,7 +206,10 @@ export async function synchronize(
         if (action.kind === "failed") buffer.failures.push(action.issue);
         else buffer.actions.push(action);
       }
-      if (!mode.dryRun && buffer.actions.length + buffer.failures.length >= WRITE_CHUNK_USERS)
+      // Hand the writer whatever is decided as soon as it is free, so it starts on the first
+      // page; when it falls behind, chunks grow up to WRITE_CHUNK_USERS and reading waits.
+      const buffered = buffer.actions.length + buffer.failures.length;
+      if (!mode.dryRun && (buffered >= WRITE_CHUNK_USERS || (!writing && buffered > 0)))
         await flush();
     }
     await flush();
