@@ -57,10 +57,12 @@ export function controlRoutes(options: {
       const user = users[(i * 2) % users.length];
       if (user) tenant.upsertUser({ ...user, surname: `${user.surname ?? ""}-Renamed` });
     }
+    const removed = new Set<string>();
     for (let i = 0; i < count; i += 1) {
       const user = users[(i * 2 + 1) % users.length];
-      if (user) tenant.deleteUser(user.id);
+      if (user) removed.add(user.id);
     }
+    tenant.deleteUsers([...removed]);
     return c.json({ added: count, renamed: count, removed: count });
   });
   return app;

@@ -89,14 +89,25 @@ export class SimTenant {
   }
 
   deleteUser(id: string): boolean {
-    if (!this.users.delete(id)) return false;
-    this.version += 1;
-    this.removed.set(id, this.version);
+    return this.deleteUsers([id]) === 1;
+  }
+
+  /** Deletes users and their group memberships; returns how many existed. */
+  deleteUsers(ids: readonly string[]): number {
+    const gone = new Set<string>();
+    for (const id of ids) {
+      if (!this.users.delete(id)) continue;
+      this.version += 1;
+      this.removed.set(id, this.version);
+      gone.add(id);
+    }
+    if (gone.size === 0) return 0;
+    // One pass over the groups for the whole batch: per user it would be quadratic.
     for (const group of this.groups.values()) {
-      group.memberIds = group.memberIds.filter((memberId) => memberId !== id);
+      group.memberIds = group.memberIds.filter((memberId) => !gone.has(memberId));
     }
     this.sortedCache = null;
-    return true;
+    return gone.size;
   }
 
   getUser(id: string): SimUser | undefined {
