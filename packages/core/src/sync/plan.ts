@@ -169,30 +169,28 @@ export function createPlanner(input: PlannerInput): Planner {
       return { action: { kind: "create", user: known, pin: input.newPin() }, warnings };
     }
 
-    const before = { ...matched, aliases: [...matched.aliases] };
-    if (matched.email !== user.email) index.changeEmail(matched, user.email);
+    // Compare before changing anything: most users of a daily run are unchanged.
+    const emailChanged = matched.email !== user.email;
+    const renamed = matched.firstName !== names.firstName || matched.lastName !== names.lastName;
+    const untagged = !matched.tags.includes(SYNCED_USER_TAG);
+    const relinked = !linkedHere;
+    const aliasesChanged = !sameAliases(matched.aliases, granted);
+    if (emailChanged) index.changeEmail(matched, user.email);
     matched.firstName = names.firstName;
     matched.lastName = names.lastName;
-    if (!matched.tags.includes(SYNCED_USER_TAG)) matched.tags = [...matched.tags, SYNCED_USER_TAG];
-    matched.connectionId = connectionId;
-    matched.externalId = user.externalId;
-    index.put(matched, connectionId);
-    const aliasesChanged = !sameAliases(before.aliases, granted);
+    if (untagged) matched.tags = [...matched.tags, SYNCED_USER_TAG];
+    if (relinked) {
+      matched.connectionId = connectionId;
+      matched.externalId = user.externalId;
+      index.put(matched, connectionId);
+    }
     if (aliasesChanged) assignAliases(matched, granted);
 
     if (matched.deleted) {
       matched.deleted = false;
       return { action: { kind: "restore", user: matched, pin: input.newPin() }, warnings };
     }
-    const changed =
-      aliasesChanged ||
-      before.email !== matched.email ||
-      before.firstName !== matched.firstName ||
-      before.lastName !== matched.lastName ||
-      before.connectionId !== matched.connectionId ||
-      before.externalId !== matched.externalId ||
-      before.tags.length !== matched.tags.length;
-    return changed
+    return emailChanged || renamed || untagged || relinked || aliasesChanged
       ? { action: { kind: "update", user: matched, aliasesChanged }, warnings }
       : { action: { kind: "unchanged", user: matched }, warnings };
   };
@@ -201,8 +199,5 @@ export function createPlanner(input: PlannerInput): Planner {
 }
 
 /** Same aliases regardless of order (the database returns them in its own order). */
-const sameAliases = (a: readonly string[], b: readonly string[]) => {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((alias) => set.has(alias));
-};
+const sameAliases = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && b.every((alias) => a.includes(alias));
