@@ -174,6 +174,35 @@ describe("aliases", () => {
   });
 });
 
+describe("storage", () => {
+  test("names and aliases with quotes, backslashes, accents and emoji are stored exactly and stay unchanged", async () => {
+    const awkward = 'Zoë "Q" O\'Brien \\ 😀 \u2028 end';
+    const directory: ToyDirectory = {
+      users: [
+        toyUser("u0", {
+          givenName: awkward,
+          surname: "Ñúñez",
+          attributes: { username: 'back\\slash"quote' },
+        }),
+      ],
+      groups: [],
+      pageSize: 25,
+    };
+    const env = await setup(directory, { aliasTemplate: "%username%" });
+    const first = await env.run();
+    expect(first.counts).toMatchObject({ created: 1, failed: 0 });
+    const row = await env.userByExternal("u0");
+    expect(row).toMatchObject({ firstName: awkward, lastName: "Ñúñez" });
+    const aliases = await env.deps.db.db
+      .select()
+      .from(userAliases)
+      .where(eq(userAliases.userId, row?.id ?? ""));
+    expect(aliases.map((alias) => alias.alias)).toEqual(['back\\slash"quote']);
+    const second = await env.run();
+    expect(second.counts).toMatchObject({ unchanged: 1, updated: 0 });
+  });
+});
+
 describe("failures", () => {
   test("a duplicate email inside the directory fails the later user only", async () => {
     const directory = directoryOf(2);
