@@ -151,9 +151,9 @@ describe("aliases", () => {
       UserIndex.load(env.deps.db.client, env.tenantId, env.connection.id, chunkUsers);
     const whole = await load(20_000);
     const chunked = await load(7);
-    expect(whole.byId.size).toBe(46);
+    expect(whole.byEmail.size).toBe(46);
     expect(whole.aliasOwner.size).toBe(135);
-    expect([...chunked.byId.values()]).toEqual([...whole.byId.values()]);
+    expect([...chunked.byEmail.values()]).toEqual([...whole.byEmail.values()]);
     expect(chunked.aliasOwner).toEqual(whole.aliasOwner);
     expect(chunked.pinHashes).toEqual(whole.pinHashes);
     expect(chunked.byExternalId.size).toBe(45);

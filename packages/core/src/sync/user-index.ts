@@ -7,7 +7,7 @@ export type KnownUser = {
   email: string;
   firstName: string;
   lastName: string;
-  tags: string[];
+  tags: readonly string[];
   connectionId: string | null;
   externalId: string | null;
   deleted: boolean;
@@ -20,7 +20,6 @@ export type KnownUser = {
  * later directory user sees the emails, aliases and PINs an earlier one claimed.
  */
 export class UserIndex {
-  readonly byId = new Map<string, KnownUser>();
   /** Users of this connection by directory object id. */
   readonly byExternalId = new Map<string, KnownUser>();
   /** Every user of the tenant (soft-deleted included) by lower-cased email. */
@@ -37,8 +36,13 @@ export class UserIndex {
   ): Promise<UserIndex> {
     const index = new UserIndex();
     let after: [number, string] | null = null;
+    // Most users share one tags value: one frozen array for each value, not one per user.
+    const tagLists = new Map<string, readonly string[]>();
     for (;;) {
       const chunk = await loadChunk(client, tenantId, after, chunkUsers);
+      // Aliases attach through a map of this chunk only: a tenant-wide one would cost a
+      // million inserts at a million users, and nothing else needs users by id.
+      const byId = new Map<string, KnownUser>();
       for (const [
         id,
         email,
@@ -51,33 +55,31 @@ export class UserIndex {
         pinHash,
         createdAt,
       ] of chunk.users) {
-        index.put(
-          {
-            id,
-            email,
-            firstName,
-            lastName,
-            tags,
-            connectionId: connection,
-            externalId,
-            deleted: deleted === 1,
-            aliases: [],
-          },
-          connectionId,
-        );
+        const user: KnownUser = {
+          id,
+          email,
+          firstName,
+          lastName,
+          tags: tagList(tagLists, tags),
+          connectionId: connection,
+          externalId,
+          deleted: deleted === 1,
+          aliases: [],
+        };
+        index.put(user, connectionId);
+        byId.set(id, user);
         if (pinHash !== null) index.pinHashes.add(pinHash);
         after = [createdAt, id];
       }
       for (const [userId, alias] of chunk.aliases) {
         index.aliasOwner.set(alias.toLowerCase(), userId);
-        index.byId.get(userId)?.aliases.push(alias);
+        byId.get(userId)?.aliases.push(alias);
       }
       if (chunk.users.length < chunkUsers) return index;
     }
   }
 
   put(user: KnownUser, connectionId: string): void {
-    this.byId.set(user.id, user);
     this.byEmail.set(user.email.toLowerCase(), user);
     if (user.connectionId === connectionId && user.externalId) {
       this.byExternalId.set(user.externalId, user);
@@ -108,7 +110,7 @@ type UserRow = [
   email: string,
   firstName: string,
   lastName: string,
-  tags: string[],
+  tags: string,
   connectionId: string | null,
   externalId: string | null,
   deleted: 0 | 1,
@@ -127,7 +129,7 @@ async function loadChunk(
   limit: number,
 ) {
   const users = await client.execute({
-    sql: `select json_group_array(json_array(id, email, first_name, last_name, json(tags),
+    sql: `select json_group_array(json_array(id, email, first_name, last_name, tags,
             connection_id, external_id, deleted_at is not null, pin_hash, created_at)) as rows
           from (select * from users where tenant_id = ?
                 ${after ? "and (created_at, id) > (?, ?)" : ""}
@@ -145,4 +147,13 @@ async function loadChunk(
     users: rows,
     aliases: JSON.parse(String(aliases.rows[0]?.rows ?? "[]")) as Array<[string, string]>,
   };
+}
+
+function tagList(lists: Map<string, readonly string[]>, json: string): readonly string[] {
+  let list = lists.get(json);
+  if (!list) {
+    list = Object.freeze(JSON.parse(json) as string[]);
+    lists.set(json, list);
+  }
+  return list;
 }
