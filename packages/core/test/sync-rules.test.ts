@@ -215,6 +215,43 @@ describe("failures", () => {
       expect.objectContaining({ externalId: "dup", code: "duplicate_email" }),
     ]);
   });
+
+  test("users the database refuses fail alone; the rest of their transaction is written", async () => {
+    const env = await setup(directoryOf(60));
+    // The database refuses two rows the rules accepted (as a constraint added later would).
+    await env.deps.db.client.execute(`create trigger refuse_two before insert on users
+      when new.email in ('u13@example.com', 'u47@example.com')
+      begin select raise(abort, 'refused by the database'); end`);
+    let transactions = 0;
+    const open = env.deps.db.openPageWriter;
+    env.deps.db.openPageWriter =
+      open &&
+      (() => {
+        const writer = open();
+        return {
+          ...writer,
+          batch: (statements) => {
+            transactions += 1;
+            return writer.batch(statements);
+          },
+        };
+      });
+    const result = await env.run();
+    // Halving a refused chunk finds each bad row in a few transactions, not one per user.
+    expect(transactions).toBeLessThan(25);
+    expect(result.outcome).toBe("completed_with_errors");
+    expect(result.counts).toMatchObject({ created: 58, failed: 2 });
+    expect(result.failures.map((failure) => failure.externalId).sort()).toEqual(["u13", "u47"]);
+    expect(result.failures[0]).toMatchObject({ code: "database_error" });
+    expect(result.failures[0]?.reason).toContain("refused by the database");
+    const stored = await env.deps.db.db
+      .select()
+      .from(users)
+      .where(eq(users.tenantId, env.tenantId));
+    expect(stored).toHaveLength(59); // the administrator and 58 synced users
+    const aliases = await env.deps.db.db.select().from(userAliases);
+    expect(aliases).toHaveLength(58); // no alias left without its user
+  });
 });
 
 describe("deletion", () => {

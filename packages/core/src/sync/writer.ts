@@ -31,9 +31,10 @@ export type QueuedEmail = {
 };
 
 /**
- * Writes one page of decisions: every statement of the page in one libSQL batch (one
- * transaction, one round trip). If the batch fails, each user is written alone so that one
- * bad row fails that user only (spec §4.8).
+ * Writes a chunk of decisions: all its statements in one libSQL batch (one transaction, one
+ * round trip). If the database refuses the batch, the chunk is halved until the refused
+ * users stand alone, so one bad row fails that user only (spec §4.8) for a few more
+ * transactions, not one per user of a 50,000-user chunk.
  */
 export async function writeActions(
   deps: CoreDeps,
@@ -42,43 +43,48 @@ export async function writeActions(
   write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
 ): Promise<{ emails: QueuedEmail[]; failures: Issue[] }> {
   const now = deps.clock.now().getTime();
-  const statements = (subset: Action[]) => {
-    const emails: QueuedEmail[] = [];
-    return { list: buildStatements(deps, target, subset, now, emails), emails };
-  };
-  const all = statements(actions);
-  if (all.list.length === 0) return { emails: [], failures: [] };
-  try {
-    await write(all.list);
-    return { emails: all.emails, failures: [] };
-  } catch (error) {
-    // A full disk or a read-only file fails every user alike: stop the run, do not retry each.
-    if (isStorageFailure(error)) throw new StorageError(error);
-    deps.log.warn("page write failed; writing users one by one", {
-      runId: target.runId,
-      error: String(error),
-    });
-  }
   const emails: QueuedEmail[] = [];
   const failures: Issue[] = [];
-  for (const action of actions) {
-    const single = statements([action]);
-    if (single.list.length === 0) continue;
+  let narrowing = false;
+  const attempt = async (subset: Action[]): Promise<void> => {
+    const queued: QueuedEmail[] = [];
+    const statements = buildStatements(deps, target, subset, now, queued);
+    if (statements.length === 0) return;
     try {
-      await write(single.list);
-      emails.push(...single.emails);
+      await write(statements);
+      emails.push(...queued);
     } catch (error) {
-      const user = "user" in action ? action.user : null;
-      failures.push({
-        externalId: user?.externalId ?? null,
-        email: user?.email ?? null,
-        displayName: user ? `${user.firstName} ${user.lastName}` : null,
-        code: "database_error",
-        message: `The user could not be saved: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-      });
+      // A full disk or a read-only file fails every user alike: stop the run, do not retry.
+      if (isStorageFailure(error)) throw new StorageError(error);
+      if (subset.length === 1) {
+        failures.push(writeFailure(subset[0] as Action, error));
+        return;
+      }
+      if (!narrowing) {
+        narrowing = true;
+        deps.log.warn("a write was refused; narrowing it down to the users at fault", {
+          runId: target.runId,
+          error: String(error),
+        });
+      }
+      const middle = Math.ceil(subset.length / 2);
+      await attempt(subset.slice(0, middle));
+      await attempt(subset.slice(middle));
     }
-  }
+  };
+  await attempt(actions);
   return { emails, failures };
+}
+
+function writeFailure(action: Action, error: unknown): Issue {
+  const user = "user" in action ? action.user : null;
+  return {
+    externalId: user?.externalId ?? null,
+    email: user?.email ?? null,
+    displayName: user ? `${user.firstName} ${user.lastName}` : null,
+    code: "database_error",
+    message: `The user could not be saved: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+  };
 }
 
 const STORAGE_FAILURE =
