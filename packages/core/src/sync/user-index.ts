@@ -120,7 +120,7 @@ type UserRow = [
 
 /**
  * The next users of the tenant in (created_at, id) order, with their aliases. Each result
- * is one JSON value: the driver turns 100k rows into objects ~4× slower than JSON.parse.
+ * is one JSON value: the driver's row objects made loading 100k users take ~1 s, JSON 0.5 s.
  */
 async function loadChunk(
   client: Client,
