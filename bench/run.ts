@@ -3,13 +3,11 @@
  * Entra simulator (in its own process) into a fresh libSQL file, against two baselines
  * measured in the same run, and how the API answers while a big sync runs.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "@roster/api";
 import { encodeCursor } from "@roster/core";
-import { createDb, migrateDb } from "@roster/db";
 import { type BatchHook, rosterInstance } from "./instance.ts";
 import { quantile, show, summary, timed } from "./measure.ts";
 import { type SimProcess, spawnSim } from "./sim-process.ts";
@@ -56,44 +54,17 @@ async function roster(sim: SimProcess) {
 }
 
 /**
- * Baseline (b): the same N user rows written the fastest plain way — one transaction of
- * multi-row inserts into Roster's own `users` table, with the indexes the spec requires
- * (unique email and PIN per tenant, directory id, paging), sequential ids, and emails, PIN
- * hashes and directory ids in random order as a real directory yields them.
+ * Baseline (b) in a child process of its own, so that the memory it allocates does not
+ * count toward the full sync's peak RSS measured in this one.
  */
-async function plainInsert(count: number) {
-  const dir = mkdtempSync(join(tmpdir(), "roster-baseline-"));
-  const { client, db, close } = await createDb({ url: `file:${join(dir, "plain.db")}` });
-  await migrateDb(db);
-  await client.execute(
-    "insert into tenants (id, slug, name, created_at, updated_at) values ('t', 't', 't', 0, 0)",
-  );
-  const run = await timed(async () => {
-    const tx = await client.transaction("write");
-    for (let start = 0; start < count; start += 600) {
-      const rows = Array.from({ length: Math.min(600, count - start) }, (_, i) => start + i);
-      await tx.execute({
-        sql: `insert into users (id, tenant_id, email, first_name, last_name, tags, sign_in, pin_hash, connection_id, external_id, created_at, updated_at) values ${rows.map(() => "(?,?,?,?,?,?,?,?,?,?,?,?)").join(",")}`,
-        args: rows.flatMap((i) => [
-          `usr_${String(i).padStart(12, "0")}`,
-          "t",
-          `user${i}@example.com`,
-          "First",
-          `Last${i}`,
-          "[]",
-          "microsoft",
-          crypto.randomUUID(),
-          "c",
-          crypto.randomUUID(),
-          i,
-          i,
-        ]),
-      });
-    }
-    await tx.commit();
+async function plainInsert(count: number): Promise<number> {
+  const child = Bun.spawn(["bun", join(import.meta.dir, "plain-insert.ts"), String(count)], {
+    stdout: "pipe",
+    stderr: "inherit",
   });
-  close();
-  return run.seconds;
+  const output = await new Response(child.stdout).text();
+  if ((await child.exited) !== 0) throw new Error("the plain insert baseline failed");
+  return Number(output.trim());
 }
 
 type Sample = {
