@@ -202,6 +202,8 @@ export async function synchronize(
       for (const directoryUser of page) {
         const { action, warnings } = planner.plan(directoryUser);
         countAction(action, directoryUser);
+        // A preview only counts: keeping its decisions would hold the whole directory.
+        if (mode.dryRun) continue;
         buffer.warnings.push(...warnings);
         if (action.kind === "failed") buffer.failures.push(action.issue);
         else buffer.actions.push(action);
@@ -209,8 +211,7 @@ export async function synchronize(
       // Hand the writer whatever is decided as soon as it is free, so it starts on the first
       // page; when it falls behind, chunks grow up to WRITE_CHUNK_USERS and reading waits.
       const buffered = buffer.actions.length + buffer.failures.length;
-      if (!mode.dryRun && (buffered >= WRITE_CHUNK_USERS || (!writing && buffered > 0)))
-        await flush();
+      if (buffered >= WRITE_CHUNK_USERS || (!writing && buffered > 0)) await flush();
     }
     await flush();
     await settle();
