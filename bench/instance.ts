@@ -71,11 +71,16 @@ export async function rosterInstance(
   directory: Directory,
   settings: Record<string, unknown>,
   hook?: BatchHook,
+  /** Another tenant in an existing instance's database instead of a fresh file. */
+  beside?: { handle: DbHandle; slug: string },
 ) {
-  const handle = await createDb({
-    url: `file:${join(mkdtempSync(join(tmpdir(), "roster-bench-")), "roster.db")}`,
-  });
-  await migrateDb(handle.db);
+  const handle =
+    beside?.handle ??
+    (await createDb({
+      url: `file:${join(mkdtempSync(join(tmpdir(), "roster-bench-")), "roster.db")}`,
+    }));
+  if (!beside) await migrateDb(handle.db);
+  const slug = beside?.slug ?? "bench";
   const connector = entraId({
     authorityHost: directory.url,
     graphBaseUrl: directory.url,
@@ -90,9 +95,14 @@ export async function rosterInstance(
     tracker: new RunTracker(),
   };
   const { tenant, admin } = await createTenant(deps, {
-    slug: "bench",
+    slug,
     name: "Bench",
-    admin: { email: "admin@bench.test", password: "bench-password", firstName: "B", lastName: "A" },
+    admin: {
+      email: `admin@${slug}.test`,
+      password: "bench-password",
+      firstName: "B",
+      lastName: "A",
+    },
   });
   const ctx = { ...deps, tenantId: tenant.id, actor: { kind: "user" as const, userId: admin.id } };
   const allSettings = {

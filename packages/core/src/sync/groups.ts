@@ -3,6 +3,7 @@ import { newId } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { IN_IDS, idList, insertRows } from "./sql.ts";
 import type { UserIndex } from "./user-index.ts";
+import type { BatchWrite } from "./writer.ts";
 
 /**
  * Mirrors the selected directory groups as application groups: name and members (the
@@ -15,6 +16,7 @@ export async function syncGroups(
   connectionId: string,
   groups: DirectoryGroup[],
   index: UserIndex,
+  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
 ): Promise<void> {
   const now = deps.clock.now().getTime();
   const existing = await deps.db.client.execute({
@@ -42,12 +44,9 @@ export async function syncGroups(
     idByExternal.delete(group.externalId);
   }
   const stale = [...idByExternal.values()];
-  await deps.db.client.batch(
-    [
-      ...statements,
-      ...insertRows("group_members", ["group_id", "user_id"], memberRows, "on conflict do nothing"),
-      { sql: `delete from groups where id in ${IN_IDS}`, args: [idList(stale)] },
-    ],
-    "write",
-  );
+  await write([
+    ...statements,
+    ...insertRows("group_members", ["group_id", "user_id"], memberRows, "on conflict do nothing"),
+    { sql: `delete from groups where id in ${IN_IDS}`, args: [idList(stale)] },
+  ]);
 }

@@ -289,6 +289,7 @@ export async function synchronize(
         deps,
         target.tenantId,
         toDelete.map((user) => user.id),
+        write,
       );
       const kept = candidates.filter((user) => keep.has(user.id));
       await writeIssues(
@@ -310,7 +311,7 @@ export async function synchronize(
   if (!mode.dryRun && selectedGroups.length > 0) {
     try {
       const groups = await target.connector.readGroups(input, selectedGroups);
-      await syncGroups(deps, target.tenantId, target.connectionId, groups, index);
+      await syncGroups(deps, target.tenantId, target.connectionId, groups, index, write);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return {

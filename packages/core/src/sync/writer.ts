@@ -248,19 +248,21 @@ function buildStatements(
 }
 
 /** Soft-deletes users and ends their sessions, in one transaction. */
-export async function deleteUsers(deps: CoreDeps, tenantId: string, ids: string[]): Promise<void> {
+export async function deleteUsers(
+  deps: CoreDeps,
+  tenantId: string,
+  ids: string[],
+  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
+): Promise<void> {
   if (ids.length === 0) return;
   const now = deps.clock.now().getTime();
-  await deps.db.client.batch(
-    [
-      {
-        sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null and id in ${IN_IDS}`,
-        args: [now, now, tenantId, idList(ids)],
-      },
-      { sql: `delete from sessions where user_id in ${IN_IDS}`, args: [idList(ids)] },
-    ],
-    "write",
-  );
+  await write([
+    {
+      sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null and id in ${IN_IDS}`,
+      args: [now, now, tenantId, idList(ids)],
+    },
+    { sql: `delete from sessions where user_id in ${IN_IDS}`, args: [idList(ids)] },
+  ]);
 }
 
 /** Records failures and warnings of a run. */
