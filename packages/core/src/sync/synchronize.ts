@@ -12,6 +12,7 @@ import type { CoreDeps } from "../context.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { compileAliasTemplate } from "./aliases.ts";
+import { letRequestsIn } from "./event-loop.ts";
 import { syncGroups } from "./groups.ts";
 import { type Action, createPlanner, type Issue, type NewPin } from "./plan.ts";
 import { UserIndex } from "./user-index.ts";
@@ -212,6 +213,9 @@ export async function synchronize(
       // page; when it falls behind, chunks grow up to WRITE_CHUNK_USERS and reading waits.
       const buffered = buffer.actions.length + buffer.failures.length;
       if (buffered >= WRITE_CHUNK_USERS || (!writing && buffered > 0)) await flush();
+      // A prefetched page is ready at once: without this, pages follow each other without
+      // letting a single request in.
+      await letRequestsIn();
     }
     await flush();
     await settle();

@@ -1,4 +1,5 @@
 import type { Client } from "@libsql/client";
+import { letRequestsIn } from "./event-loop.ts";
 import { IN_IDS, idList } from "./sql.ts";
 
 /** What matching needs to know about one application user. */
@@ -77,7 +78,7 @@ export class UserIndex {
       }
       if (chunk.users.length < chunkUsers) return index;
       // The local driver runs queries synchronously: let requests in between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
+      await letRequestsIn();
     }
   }
 

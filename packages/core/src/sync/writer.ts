@@ -3,6 +3,7 @@ import type { DirectorySignIn } from "@roster/connector-kit";
 import { newId } from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
+import { letRequestsIn } from "./event-loop.ts";
 import type { Action, Issue } from "./plan.ts";
 import { IN_IDS, idList, insertRows } from "./sql.ts";
 import type { KnownUser } from "./user-index.ts";
@@ -48,7 +49,7 @@ export async function writeActions(
   let narrowing = false;
   const attempt = async (subset: Action[]): Promise<void> => {
     const queued: QueuedEmail[] = [];
-    const statements = buildStatements(deps, target, subset, now, queued);
+    const statements = await buildStatements(deps, target, subset, now, queued);
     if (statements.length === 0) return;
     try {
       await write(statements);
@@ -107,20 +108,66 @@ export class StorageError extends Error {
   }
 }
 
-function buildStatements(
+/** What a chunk writes, gathered a slice of users at a time. */
+type ChunkRows = {
+  users: InValue[][];
+  roles: InValue[][];
+  aliases: InValue[][];
+  outbox: InValue[][];
+  updates: InStatement[];
+  aliasResets: string[];
+};
+
+const noRows = (): ChunkRows => ({
+  users: [],
+  roles: [],
+  aliases: [],
+  outbox: [],
+  updates: [],
+  aliasResets: [],
+});
+
+/** Users whose rows are gathered between two chances for the API to answer. */
+const SLICE_USERS = 5_000;
+
+/**
+ * The statements of a chunk. The per-user work (rows, PIN hashes, welcome emails) runs a
+ * slice at a time with the event loop free in between: a 30,000-user chunk built in one go
+ * held it ~60 ms. Each kind of statement then runs once for the whole chunk, so every
+ * released alias is deleted before any alias is inserted.
+ */
+async function buildStatements(
   deps: CoreDeps,
   target: WriteTarget,
   actions: Action[],
   now: number,
   emails: QueuedEmail[],
-): InStatement[] {
+): Promise<InStatement[]> {
+  const rows = noRows();
+  for (let start = 0; start < actions.length; start += SLICE_USERS) {
+    if (start > 0) await letRequestsIn();
+    gatherRows(deps, target, actions.slice(start, start + SLICE_USERS), now, emails, rows);
+  }
+  return chunkStatements(target.tenantId, rows);
+}
+
+function gatherRows(
+  deps: CoreDeps,
+  target: WriteTarget,
+  actions: Action[],
+  now: number,
+  emails: QueuedEmail[],
+  rows: ChunkRows,
+): void {
   const { tenantId } = target;
-  const userRows: InValue[][] = [];
-  const roleRows: InValue[][] = [];
-  const aliasRows: InValue[][] = [];
-  const outboxRows: InValue[][] = [];
-  const updates: InStatement[] = [];
-  const aliasResets: string[] = [];
+  const {
+    users: userRows,
+    roles: roleRows,
+    aliases: aliasRows,
+    outbox: outboxRows,
+    updates,
+    aliasResets,
+  } = rows;
 
   const queueWelcome = (user: KnownUser, pin: string, restored: boolean) => {
     if (!target.sendPinEmails) return;
@@ -198,7 +245,9 @@ function buildStatements(
       if (action.kind === "restore") queueWelcome(user, action.pin.pin, true);
     }
   }
+}
 
+function chunkStatements(tenantId: string, rows: ChunkRows): InStatement[] {
   return [
     ...insertRows(
       "users",
@@ -216,19 +265,19 @@ function buildStatements(
         "created_at",
         "updated_at",
       ],
-      userRows,
+      rows.users,
     ),
-    ...insertRows("user_roles", ["user_id", "role_id"], roleRows, "on conflict do nothing"),
-    ...updates,
-    ...(aliasResets.length > 0
+    ...insertRows("user_roles", ["user_id", "role_id"], rows.roles, "on conflict do nothing"),
+    ...rows.updates,
+    ...(rows.aliasResets.length > 0
       ? [
           {
             sql: `delete from user_aliases where tenant_id = ? and user_id in ${IN_IDS}`,
-            args: [tenantId, idList(aliasResets)],
+            args: [tenantId, idList(rows.aliasResets)],
           },
         ]
       : []),
-    ...insertRows("user_aliases", ["tenant_id", "user_id", "alias"], aliasRows),
+    ...insertRows("user_aliases", ["tenant_id", "user_id", "alias"], rows.aliases),
     ...insertRows(
       "outbox",
       [
@@ -242,7 +291,7 @@ function buildStatements(
         "attempts",
         "created_at",
       ],
-      outboxRows,
+      rows.outbox,
     ),
   ];
 }
