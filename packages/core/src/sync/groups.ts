@@ -3,7 +3,7 @@ import { newId } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { IN_IDS, idList, insertRows } from "./sql.ts";
 import type { UserIndex } from "./user-index.ts";
-import type { BatchWrite } from "./writer.ts";
+import { type BatchWrite, onMainConnection } from "./writer.ts";
 
 /**
  * Mirrors the selected directory groups as application groups: name and members (the
@@ -16,7 +16,7 @@ export async function syncGroups(
   connectionId: string,
   groups: DirectoryGroup[],
   index: UserIndex,
-  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
+  write: BatchWrite = onMainConnection(deps),
 ): Promise<void> {
   const now = deps.clock.now().getTime();
   const existing = await deps.db.client.execute({

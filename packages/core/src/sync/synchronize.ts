@@ -20,6 +20,7 @@ import {
   type BatchWrite,
   deleteUsers,
   isStorageFailure,
+  onMainConnection,
   type QueuedEmail,
   StorageError,
   writeActions,
@@ -152,9 +153,9 @@ export async function synchronize(
   };
 
   const pageWriter = mode.dryRun ? undefined : deps.db.openPageWriter?.();
-  const write: BatchWrite | undefined = pageWriter
+  const write: BatchWrite = pageWriter
     ? (statements) => pageWriter.batch(statements)
-    : undefined;
+    : onMainConnection(deps);
   const writeTarget = (runId: string) => ({
     tenantId: target.tenantId,
     tenantName: target.tenantName,

@@ -21,6 +21,12 @@ export type WriteTarget = {
 /** Runs one transaction of statements: the main connection, or a page writer's thread. */
 export type BatchWrite = (statements: InStatement[]) => Promise<unknown>;
 
+/** One transaction on the main connection: where a database without a writer thread writes. */
+export const onMainConnection =
+  (deps: CoreDeps): BatchWrite =>
+  (statements) =>
+    deps.db.client.batch(statements, "write");
+
 /** A welcome email written to the outbox in the same transaction as its user. */
 export type QueuedEmail = {
   outboxId: string;
@@ -41,7 +47,7 @@ export async function writeActions(
   deps: CoreDeps,
   target: WriteTarget,
   actions: Action[],
-  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
+  write: BatchWrite = onMainConnection(deps),
 ): Promise<{ emails: QueuedEmail[]; failures: Issue[] }> {
   const now = deps.clock.now().getTime();
   const emails: QueuedEmail[] = [];
@@ -301,7 +307,7 @@ export async function deleteUsers(
   deps: CoreDeps,
   tenantId: string,
   ids: string[],
-  write: BatchWrite = (statements) => deps.db.client.batch(statements, "write"),
+  write: BatchWrite = onMainConnection(deps),
 ): Promise<void> {
   if (ids.length === 0) return;
   const now = deps.clock.now().getTime();
