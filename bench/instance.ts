@@ -53,8 +53,10 @@ function hooked(handle: DbHandle, hook: BatchHook): DbHandle {
       ? () => {
           const writer = open();
           return {
-            batch: async (statements) => {
-              await hook(() => writer.batch(statements), "batch");
+            batch: async (statements) =>
+              (await hook(() => writer.batch(statements), "batch")) as number[],
+            get alive() {
+              return writer.alive;
             },
             close: () => writer.close(),
           };

@@ -17,6 +17,8 @@ export type CoreDeps = {
   appName?: string;
   /** Where email goes; without one, messages stay in the local outbox. */
   email?: EmailTransport;
+  /** Told when a run has queued emails, so delivery starts without waiting for its next turn. */
+  emailDispatcher?: { wake(): void };
   /** Names this process on run leases, so another instance can tell whose run it is. */
   instanceId?: string;
   /** How long a run stays claimed without a heartbeat (default 2 minutes). */

@@ -102,10 +102,12 @@ describe("a sync against the Entra simulator", () => {
       .where(eq(userAliases.userId, noah?.id ?? ""));
     expect(aliases.map((alias) => alias.alias)).toEqual(["nmailbox"]);
 
-    // One welcome email per new user, delivered through Resend, the body never kept in clear.
-    expect(resend.received.length - sent).toBe(USERS + 3);
+    // One welcome email per new user, queued with its user for the dispatcher: the run
+    // itself sends nothing.
+    expect(resend.received.length - sent).toBe(0);
     const mails = await deps.db.db.select().from(outbox);
-    expect(mails.every((mail) => mail.status === "sent" && mail.bodyCiphertext === null)).toBe(
+    expect(mails).toHaveLength(USERS + 3);
+    expect(mails.every((mail) => mail.status === "pending" && mail.runId === result.id)).toBe(
       true,
     );
   });

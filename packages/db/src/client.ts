@@ -50,7 +50,10 @@ export async function createDb(
   return {
     db,
     client,
-    openPageWriter: localPath ? () => (writer ??= openPageWriter(url)) : undefined,
+    // A writer whose thread stopped is replaced, so one crash fails one run, not every later one.
+    openPageWriter: localPath
+      ? () => (writer?.alive ? writer : (writer = openPageWriter(url)))
+      : undefined,
     close: () => {
       writer?.close();
       client.close();

@@ -1,12 +1,28 @@
 import type { InStatement } from "@libsql/client";
 
-/** Runs write batches off the main thread; `batch` resolves or rejects like the client's. */
+/** Runs write batches off the main thread; `batch` resolves to each statement's rows affected. */
 export type PageWriter = {
-  batch(statements: InStatement[]): Promise<void>;
+  batch(statements: InStatement[]): Promise<number[]>;
+  /** False once the thread stopped, by `close` or by a crash: open a new writer then. */
+  readonly alive: boolean;
   close(): void;
 };
 
-type Reply = { id: number; ok: boolean; message?: string; code?: string | null };
+/** The writer thread stopped: nothing more can be written through it. */
+export class WriterStoppedError extends Error {
+  constructor(reason: string) {
+    super(`The database writer thread stopped (${reason}); nothing more was written.`);
+    this.name = "WriterStoppedError";
+  }
+}
+
+type Reply = {
+  id: number;
+  ok: boolean;
+  rowsAffected?: number[];
+  message?: string;
+  code?: string | null;
+};
 
 /** A page writer on its own connection to a local database file (see write-worker.ts). */
 export function openPageWriter(url: string): PageWriter {
@@ -14,13 +30,22 @@ export function openPageWriter(url: string): PageWriter {
   worker.postMessage({ url });
   // An idle writer must not keep the process alive.
   (worker as unknown as { unref(): void }).unref();
-  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(rows: number[]): void; reject(error: Error): void }>();
   let next = 0;
+  let stopped: string | null = null;
+  // Without this a crashed thread leaves every pending batch, and so the run, waiting forever.
+  const stop = (reason: string) => {
+    stopped ??= reason;
+    for (const waiting of pending.values()) waiting.reject(new WriterStoppedError(stopped));
+    pending.clear();
+  };
+  worker.addEventListener("error", (event) => stop((event as ErrorEvent).message || "it crashed"));
+  worker.addEventListener("close", () => stop("it exited"));
   worker.onmessage = (event: MessageEvent<Reply>) => {
     const waiting = pending.get(event.data.id);
     pending.delete(event.data.id);
     if (!waiting) return;
-    if (event.data.ok) waiting.resolve();
+    if (event.data.ok) waiting.resolve(event.data.rowsAffected ?? []);
     else
       waiting.reject(
         Object.assign(new Error(event.data.message), { code: event.data.code ?? undefined }),
@@ -28,17 +53,19 @@ export function openPageWriter(url: string): PageWriter {
   };
   return {
     batch(statements) {
+      if (stopped) return Promise.reject(new WriterStoppedError(stopped));
       next += 1;
       const id = next;
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<number[]>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, statements });
       });
     },
+    get alive() {
+      return stopped === null;
+    },
     close() {
-      for (const waiting of pending.values())
-        waiting.reject(new Error("The page writer was closed."));
-      pending.clear();
+      stop("it was closed");
       worker.terminate();
     },
   };

@@ -21,8 +21,8 @@ self.onmessage = async (event: MessageEvent<Request>) => {
   try {
     if (!ready) throw new Error("The page writer was not given a database.");
     const { client } = await ready;
-    await client.batch(statements, "write");
-    postMessage({ id, ok: true });
+    const results = await client.batch(statements, "write");
+    postMessage({ id, ok: true, rowsAffected: results.map((result) => result.rowsAffected) });
   } catch (error) {
     const e = error as { message?: string; code?: string };
     postMessage({ id, ok: false, message: e.message ?? String(error), code: e.code ?? null });

@@ -5,8 +5,14 @@ import { connectorOf, decryptSecret, loadConnection } from "../connections/manag
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
-import { synchronize } from "../sync/synchronize.ts";
-import { claimRun, type NewRun, renewLease } from "./lease.ts";
+import {
+  LeaseLostError,
+  type RunLease,
+  type RunOutcome,
+  recordOutcome,
+} from "../sync/store/index.ts";
+import { type SyncTarget, synchronize } from "../sync/synchronize.ts";
+import { claimRun, holdLease, type NewRun } from "./lease.ts";
 import { notifyRunFinished } from "./notify.ts";
 import { failureView, type RunView, runView, warningView } from "./views.ts";
 
@@ -61,72 +67,67 @@ export async function executeRun(
   signal?: AbortSignal,
 ): Promise<void> {
   const run = await loadRun(deps, runId);
-  if (!run) return;
+  if (!run?.leaseOwner || run.outcome !== "running") return;
+  const lease: RunLease = { runId, token: run.leaseOwner };
   const log = deps.log.child({ runId, connectionId: run.connectionId });
+  // Stops the run when this process shuts down, or as soon as it no longer holds the lease.
+  const stop = new AbortController();
+  signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+  const held = holdLease(deps, lease, () => stop.abort(new LeaseLostError()));
+  let result: RunOutcome;
+  try {
+    result = await synchronize(
+      deps,
+      await runTarget(deps, run),
+      { dryRun: false, lease, deletionLimitLifted: run.deletionLimitLifted },
+      stop.signal,
+    );
+  } catch (error) {
+    log.error("sync failed", { error: error instanceof Error ? error.message : String(error) });
+    const reason = error instanceof Error ? error.message : String(error);
+    result = { outcome: "failed", error: reason, counts: run.counts, pendingDeletions: 0 };
+  } finally {
+    held.stop();
+  }
+  const finished = await recordOutcome(deps, lease, result);
+  if (!finished) {
+    log.warn("sync taken over: another process reaped this run; its outcome stays as recorded");
+    return;
+  }
+  log.info("sync finished", { outcome: result.outcome, counts: result.counts });
+  const [connection] = await deps.db.db
+    .select({ name: connections.name })
+    .from(connections)
+    .where(eq(connections.id, run.connectionId));
+  await notifyRunFinished(deps, finished, connection?.name ?? "deleted connection").catch((error) =>
+    log.error("notification failed", { error: String(error) }),
+  );
+}
+
+/** What a claimed run synchronizes; throws (failing the run) if it cannot start. */
+async function runTarget(deps: CoreDeps, run: SyncRun): Promise<SyncTarget> {
   const [connection] = await deps.db.db
     .select()
     .from(connections)
     .where(eq(connections.id, run.connectionId));
   const [tenant] = await deps.db.db.select().from(tenants).where(eq(tenants.id, run.tenantId));
-  let result: Awaited<ReturnType<typeof synchronize>>;
-  try {
-    if (!connection || !tenant)
-      throw new Error("The connection was deleted before the run started.");
-    await checkSecretExpiry(deps, connection);
-    if (connection.secretExpiresAt && connection.secretExpiresAt <= deps.clock.now()) {
-      throw new Error(
-        `The application secret expired on ${connection.secretExpiresAt.toISOString().slice(0, 10)}; save a new secret on the connection.`,
-      );
-    }
-    const connector = connectorOf(deps, connection.type);
-    log.info("sync started", { trigger: run.trigger });
-    result = await synchronize(
-      deps,
-      {
-        tenantId: run.tenantId,
-        tenantName: tenant.name,
-        connectionId: connection.id,
-        connector,
-        settings: connector.settings.parse(connection.settings) as Record<string, unknown>,
-        secret: decryptSecret(deps, connection),
-      },
-      {
-        dryRun: false,
-        runId,
-        deletionLimitLifted: run.deletionLimitLifted,
-        heartbeat: () => renewLease(deps, runId),
-      },
-      signal,
-    );
-  } catch (error) {
-    log.error("sync failed", { error: error instanceof Error ? error.message : String(error) });
-    result = {
-      outcome: "failed",
-      error: error instanceof Error ? error.message : String(error),
-      counts: run.counts,
-      pendingDeletions: 0,
-      samples: { created: [], updated: [], restored: [], deleted: [], failed: [] },
-    };
-  }
-  const [finished] = await deps.db.db
-    .update(syncRuns)
-    .set({
-      outcome: result.outcome,
-      error: result.error,
-      counts: result.counts,
-      pendingDeletions: result.pendingDeletions,
-      finishedAt: deps.clock.now(),
-      leaseOwner: null,
-      leaseExpiresAt: null,
-    })
-    .where(eq(syncRuns.id, runId))
-    .returning();
-  log.info("sync finished", { outcome: result.outcome, counts: result.counts });
-  if (finished) {
-    await notifyRunFinished(deps, finished, connection?.name ?? "deleted connection").catch(
-      (error) => log.error("notification failed", { error: String(error) }),
+  if (!connection || !tenant) throw new Error("The connection was deleted before the run started.");
+  await checkSecretExpiry(deps, connection);
+  if (connection.secretExpiresAt && connection.secretExpiresAt <= deps.clock.now()) {
+    throw new Error(
+      `The application secret expired on ${connection.secretExpiresAt.toISOString().slice(0, 10)}; save a new secret on the connection.`,
     );
   }
+  const connector = connectorOf(deps, connection.type);
+  deps.log.info("sync started", { runId: run.id, trigger: run.trigger });
+  return {
+    tenantId: run.tenantId,
+    tenantName: tenant.name,
+    connectionId: connection.id,
+    connector,
+    settings: connector.settings.parse(connection.settings) as Record<string, unknown>,
+    secret: decryptSecret(deps, connection),
+  };
 }
 
 /** Preview: what a run would do now, with nothing written. */
@@ -150,6 +151,7 @@ export async function previewSync(ctx: Ctx, connectionId: string) {
     outcome: result.outcome,
     error: result.error,
     counts: result.counts,
+    aliasesRemoved: result.aliasesRemoved,
     pendingDeletions: result.pendingDeletions,
     samples: result.samples,
   };

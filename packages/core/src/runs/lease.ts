@@ -1,11 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { isUniqueViolation, newId, type RunTrigger, syncRuns } from "@roster/db";
 import { and, eq, lt } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { emptyCounts } from "../sync/synchronize.ts";
+import { DEFAULT_LEASE_MS, type RunLease, renewal, TAKEN_OVER } from "../sync/store/index.ts";
+import { emptyCounts } from "../sync/tally.ts";
 
-/** How long a run stays claimed without a heartbeat before another process may take over. */
-export const LEASE_MS = 2 * 60 * 1000;
+/** How long a run stays claimed without a renewal before another process may take over. */
+export const LEASE_MS = DEFAULT_LEASE_MS;
 
 export type NewRun = {
   tenantId: string;
@@ -18,9 +20,10 @@ export type NewRun = {
 };
 
 /**
- * Claims a run: inserts it as `running` with a lease. The database refuses a second running
- * run of a connection (unique partial index), across processes; a run whose lease lapsed
- * (its process died) is marked failed first so that the next can start.
+ * Claims a run: inserts it as `running` with a lease under a fresh token. The database
+ * refuses a second running run of a connection (unique partial index), across processes; a
+ * run whose lease lapsed (its process died or stalled) is marked failed first so that the
+ * next can start.
  */
 export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
   await failLapsedRuns(deps, run.connectionId);
@@ -37,8 +40,9 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       counts: emptyCounts(),
       deletionLimitLifted: run.deletionLimitLifted ?? false,
       slot: run.slot ?? null,
-      leaseOwner: deps.instanceId ?? "local",
-      leaseExpiresAt: new Date(now.getTime() + (deps.leaseMs ?? LEASE_MS)),
+      // The token every write of the run is conditional on (sync/store/lease.ts).
+      leaseOwner: `${deps.instanceId ?? "local"}/${randomUUID()}`,
+      leaseExpiresAt: new Date(now.getTime() + leaseMs(deps)),
       startedAt: now,
     });
   } catch (error) {
@@ -51,14 +55,44 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
   return id;
 }
 
-export async function renewLease(deps: CoreDeps, runId: string): Promise<void> {
-  await deps.db.db
-    .update(syncRuns)
-    .set({ leaseExpiresAt: new Date(deps.clock.now().getTime() + (deps.leaseMs ?? LEASE_MS)) })
-    .where(and(eq(syncRuns.id, runId), eq(syncRuns.outcome, "running")));
+const leaseMs = (deps: CoreDeps) => deps.leaseMs ?? LEASE_MS;
+
+/** Renews a run's lease; false when the run no longer holds it (it was reaped). */
+export async function renewLease(deps: CoreDeps, lease: RunLease): Promise<boolean> {
+  const result = await deps.db.client.execute(
+    renewal(lease, deps.clock.now().getTime() + leaseMs(deps)),
+  );
+  return result.rowsAffected === 1;
 }
 
-/** Marks running runs whose lease lapsed as failed (their process stopped). */
+/**
+ * Keeps a run's lease on a timer, a third of the lease apart, whatever the run is doing: a
+ * slow write or a slow directory must not get a live run reaped. Calls `lost` once if the
+ * run no longer holds it.
+ */
+export function holdLease(deps: CoreDeps, lease: RunLease, lost: () => void): { stop(): void } {
+  let stopped = false;
+  const timer = setInterval(async () => {
+    const held = await renewLease(deps, lease).catch((error: unknown) => {
+      // A busy or failing database: try again next tick; the lease still has two thirds left.
+      deps.log.warn("lease renewal failed", { runId: lease.runId, error: String(error) });
+      return true;
+    });
+    if (!held && !stopped) {
+      stopped = true;
+      clearInterval(timer);
+      lost();
+    }
+  }, leaseMs(deps) / 3);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
+
+/** Marks running runs whose lease lapsed as failed: their process stopped or stalled. */
 export async function failLapsedRuns(deps: CoreDeps, connectionId?: string): Promise<number> {
   const now = deps.clock.now();
   const lapsed = and(
@@ -68,12 +102,7 @@ export async function failLapsedRuns(deps: CoreDeps, connectionId?: string): Pro
   );
   const result = await deps.db.db
     .update(syncRuns)
-    .set({
-      outcome: "failed",
-      error: "The process running this synchronization stopped before it finished.",
-      finishedAt: now,
-      leaseOwner: null,
-    })
+    .set({ outcome: "failed", error: TAKEN_OVER, finishedAt: now, leaseOwner: null })
     .where(lapsed)
     .returning({ id: syncRuns.id });
   return result.length;

@@ -1,3 +1,4 @@
-export * from "./aliases.ts";
-export * from "./names.ts";
+export * from "../rules/aliases.ts";
+export * from "../rules/names.ts";
 export * from "./synchronize.ts";
+export { emptyCounts } from "./tally.ts";

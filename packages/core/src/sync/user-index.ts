@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client";
 import { letRequestsIn } from "./event-loop.ts";
-import { IN_IDS, idList } from "./sql.ts";
+import { userChunks } from "./store/user-chunks.ts";
 
 /** What matching needs to know about one application user. */
 export type KnownUser = {
@@ -36,11 +36,9 @@ export class UserIndex {
     chunkUsers = LOAD_CHUNK_USERS,
   ): Promise<UserIndex> {
     const index = new UserIndex();
-    let after: [number, string] | null = null;
     // Most users share one tags value: one frozen array for each value, not one per user.
     const tagLists = new Map<string, readonly string[]>();
-    for (;;) {
-      const chunk = await loadChunk(client, tenantId, after, chunkUsers);
+    for await (const chunk of userChunks(client, tenantId, chunkUsers)) {
       // Aliases attach through a map of this chunk only: a tenant-wide one would cost a
       // million inserts at a million users, and nothing else needs users by id.
       const byId = new Map<string, KnownUser>();
@@ -54,7 +52,6 @@ export class UserIndex {
         externalId,
         deleted,
         pinHash,
-        createdAt,
       ] of chunk.users) {
         const user: KnownUser = {
           id,
@@ -70,16 +67,15 @@ export class UserIndex {
         index.put(user, connectionId);
         byId.set(id, user);
         if (pinHash !== null) index.pinHashes.add(pinHash);
-        after = [createdAt, id];
       }
       for (const [userId, alias] of chunk.aliases) {
         index.aliasOwner.set(alias.toLowerCase(), userId);
         byId.get(userId)?.aliases.push(alias);
       }
-      if (chunk.users.length < chunkUsers) return index;
       // The local driver runs queries synchronously: let requests in between chunks.
       await letRequestsIn();
     }
+    return index;
   }
 
   put(user: KnownUser, connectionId: string): void {
@@ -111,50 +107,6 @@ export class UserIndex {
  * 5,000 at most ~60 ms (garbage collection included), for ~10 % more load time.
  */
 const LOAD_CHUNK_USERS = 5_000;
-
-type UserRow = [
-  id: string,
-  email: string,
-  firstName: string,
-  lastName: string,
-  tags: string,
-  connectionId: string | null,
-  externalId: string | null,
-  deleted: 0 | 1,
-  pinHash: string | null,
-  createdAt: number,
-];
-
-/**
- * The next users of the tenant in (created_at, id) order, with their aliases. Each result
- * is one JSON value: the driver's row objects made loading 100k users take ~1 s, JSON 0.5 s.
- */
-async function loadChunk(
-  client: Client,
-  tenantId: string,
-  after: [number, string] | null,
-  limit: number,
-) {
-  const users = await client.execute({
-    sql: `select json_group_array(json_array(id, email, first_name, last_name, tags,
-            connection_id, external_id, deleted_at is not null, pin_hash, created_at)) as rows
-          from (select * from users where tenant_id = ?
-                ${after ? "and (created_at, id) > (?, ?)" : ""}
-                order by created_at, id limit ?)`,
-    args: [tenantId, ...(after ?? []), limit],
-  });
-  const rows = JSON.parse(String(users.rows[0]?.rows ?? "[]")) as UserRow[];
-  if (rows.length === 0) return { users: rows, aliases: [] };
-  const aliases = await client.execute({
-    sql: `select json_group_array(json_array(user_id, alias)) as rows from user_aliases
-          where user_id in ${IN_IDS}`,
-    args: [idList(rows.map(([id]) => id))],
-  });
-  return {
-    users: rows,
-    aliases: JSON.parse(String(aliases.rows[0]?.rows ?? "[]")) as Array<[string, string]>,
-  };
-}
 
 function tagList(lists: Map<string, readonly string[]>, json: string): readonly string[] {
   let list = lists.get(json);

@@ -13,6 +13,8 @@ export const outbox = sqliteTable(
   {
     id: text().primaryKey(),
     tenantId: text(),
+    /** The run that queued it (welcome emails), so a run can tell how its emails fared. */
+    runId: text(),
     to: text().notNull(),
     subject: text().notNull(),
     kind: text().notNull(),

@@ -1,39 +1,32 @@
 import type { DirectoryUser, SyncOptions } from "@roster/connector-kit";
 import { newId } from "@roster/db";
 import { SYNCED_USER_TAG } from "../permissions.ts";
+import type { KnownUser, UserIndex } from "../sync/user-index.ts";
 import type { AliasBuilder } from "./aliases.ts";
+import { type Issue, type IssueCode, issueOf } from "./issue.ts";
+import { matchUser } from "./match.ts";
 import { deriveNames } from "./names.ts";
-import type { KnownUser, UserIndex } from "./user-index.ts";
-
-export type IssueCode =
-  | "no_email"
-  | "missing_names"
-  | "duplicate_email"
-  | "email_taken"
-  | "database_error"
-  | "alias_taken"
-  | "pin_email_failed"
-  | "last_administrator_kept";
-
-export type Issue = {
-  externalId: string | null;
-  email: string | null;
-  displayName: string | null;
-  code: IssueCode;
-  message: string;
-};
+import type { NewPin } from "./pin.ts";
 
 /** What one directory user leads to. `user` is the application user's state after it. */
 export type Action =
   | { kind: "create"; user: KnownUser; pin: NewPin }
   | { kind: "restore"; user: KnownUser; pin: NewPin }
-  | { kind: "update"; user: KnownUser; aliasesChanged: boolean }
+  | {
+      kind: "update";
+      user: KnownUser;
+      aliasesChanged: boolean;
+      /** Aliases the user held that the template no longer gives (Preview shows them apart). */
+      aliasesRemoved: readonly string[];
+    }
   | { kind: "unchanged"; user: KnownUser }
   | { kind: "skipped" }
   | { kind: "failed"; issue: Issue };
 
+export type Decision = { action: Action; warnings: Issue[] };
+
 export type Planner = {
-  plan(directoryUser: DirectoryUser): { action: Action; warnings: Issue[] };
+  plan(directoryUser: DirectoryUser): Decision;
   /** External ids of enabled directory users seen so far: everyone else is a deletion candidate. */
   seen: Set<string>;
 };
@@ -46,17 +39,6 @@ export type PlannerInput = {
   /** Draws a PIN not yet used in the tenant. */
   newPin(): NewPin;
 };
-
-/** A fresh PIN (for the welcome email only) and the keyed hash that is stored. */
-export type NewPin = { pin: string; hash: string };
-
-const issueOf = (user: DirectoryUser, code: IssueCode, message: string): Issue => ({
-  externalId: user.externalId,
-  email: user.email,
-  displayName: user.displayName,
-  code,
-  message,
-});
 
 /**
  * The sync rules of spec §4–§5 for one directory user at a time. Pure decisions over the
@@ -95,14 +77,12 @@ export function createPlanner(input: PlannerInput): Planner {
     for (const alias of aliases) index.aliasOwner.set(alias.toLowerCase(), known.id);
   };
 
-  const plan = (user: DirectoryUser): { action: Action; warnings: Issue[] } => {
+  const plan = (user: DirectoryUser): Decision => {
     const fail = (code: IssueCode, message: string) => ({
       action: { kind: "failed", issue: issueOf(user, code, message) } as Action,
       warnings: [],
     });
-    const matched =
-      index.byExternalId.get(user.externalId) ??
-      (user.email ? index.byEmail.get(user.email.toLowerCase()) : undefined);
+    const matched = matchUser(index, user);
 
     // spec §4.7: disabled accounts are not synchronized (and count as missing for deletion).
     if (!user.enabled) return { action: { kind: "skipped" }, warnings: [] };
@@ -175,6 +155,7 @@ export function createPlanner(input: PlannerInput): Planner {
     const untagged = !matched.tags.includes(SYNCED_USER_TAG);
     const relinked = !linkedHere;
     const aliasesChanged = !sameAliases(matched.aliases, granted);
+    const aliasesRemoved = aliasesChanged ? removedAliases(matched.aliases, granted) : [];
     if (emailChanged) index.changeEmail(matched, user.email);
     matched.firstName = names.firstName;
     matched.lastName = names.lastName;
@@ -191,7 +172,7 @@ export function createPlanner(input: PlannerInput): Planner {
       return { action: { kind: "restore", user: matched, pin: input.newPin() }, warnings };
     }
     return emailChanged || renamed || untagged || relinked || aliasesChanged
-      ? { action: { kind: "update", user: matched, aliasesChanged }, warnings }
+      ? { action: { kind: "update", user: matched, aliasesChanged, aliasesRemoved }, warnings }
       : { action: { kind: "unchanged", user: matched }, warnings };
   };
 
@@ -201,3 +182,9 @@ export function createPlanner(input: PlannerInput): Planner {
 /** Same aliases regardless of order (the database returns them in its own order). */
 const sameAliases = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && b.every((alias) => a.includes(alias));
+
+/** Aliases in `before` that `after` lacks, compared case-insensitively. */
+function removedAliases(before: readonly string[], after: readonly string[]): string[] {
+  const kept = new Set(after.map((alias) => alias.toLowerCase()));
+  return before.filter((alias) => !kept.has(alias.toLowerCase()));
+}

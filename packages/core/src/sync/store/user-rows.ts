@@ -1,0 +1,213 @@
+import type { InStatement, InValue } from "@libsql/client";
+import type { DirectorySignIn } from "@roster/connector-kit";
+import { newId, outbox, userAliases, userRoles, users } from "@roster/db";
+import { welcomeEmail } from "@roster/email";
+import type { CoreDeps } from "../../context.ts";
+import type { Action } from "../../rules/plan.ts";
+import type { KnownUser } from "../user-index.ts";
+import {
+  type ColumnKey,
+  columnName,
+  type Guard,
+  IN_IDS,
+  idList,
+  insertRows,
+  jsonRows,
+} from "./sql.ts";
+
+/** What a run's writes need to know about its tenant and connection. */
+export type WriteTarget = {
+  tenantId: string;
+  tenantName: string;
+  signIn: DirectorySignIn;
+  /** Role given to users the sync creates (the tenant's built-in `User`). */
+  userRoleId: string | null;
+  sendPinEmails: boolean;
+  /** The run the welcome emails belong to. */
+  runId: string;
+};
+
+/** What a chunk of decisions writes, gathered a slice of users at a time. */
+export type ChunkRows = {
+  users: InValue[][];
+  roles: InValue[][];
+  updates: InValue[][];
+  aliasResets: string[];
+  aliases: InValue[][];
+  outbox: InValue[][];
+};
+
+export const noRows = (): ChunkRows => ({
+  users: [],
+  roles: [],
+  updates: [],
+  aliasResets: [],
+  aliases: [],
+  outbox: [],
+});
+
+const CREATED: ColumnKey<typeof users>[] = [
+  "id",
+  "tenantId",
+  "email",
+  "firstName",
+  "lastName",
+  "tags",
+  "signIn",
+  "pinHash",
+  "connectionId",
+  "externalId",
+  "createdAt",
+  "updatedAt",
+];
+
+/** Columns an update or a restore sets, after the user id; then the new PIN hash (or null). */
+const UPDATED: ColumnKey<typeof users>[] = [
+  "email",
+  "firstName",
+  "lastName",
+  "tags",
+  "signIn",
+  "connectionId",
+  "externalId",
+  "updatedAt",
+];
+
+const OUTBOX: ColumnKey<typeof outbox>[] = [
+  "id",
+  "tenantId",
+  "runId",
+  "to",
+  "subject",
+  "kind",
+  "bodyCiphertext",
+  "status",
+  "attempts",
+  "createdAt",
+];
+
+/** Adds the rows of `actions` to `rows`. */
+export function gatherRows(
+  deps: CoreDeps,
+  target: WriteTarget,
+  actions: readonly Action[],
+  now: number,
+  rows: ChunkRows,
+): void {
+  const { tenantId } = target;
+  const queueWelcome = (user: KnownUser, pin: string, restored: boolean) => {
+    if (!target.sendPinEmails) return;
+    const message = welcomeEmail({
+      to: user.email,
+      firstName: user.firstName,
+      appName: deps.appName ?? "Roster",
+      tenantName: target.tenantName,
+      pin,
+      restored,
+    });
+    // The body holds the PIN: it is stored encrypted, never in clear.
+    const body = deps.keyring.encrypt(JSON.stringify({ text: message.text, html: message.html }));
+    rows.outbox.push([
+      newId("eml"),
+      tenantId,
+      target.runId,
+      message.to,
+      message.subject,
+      "welcome",
+      body,
+      "pending",
+      0,
+      now,
+    ]);
+  };
+  const aliasesOf = (user: KnownUser) => {
+    for (const alias of user.aliases) rows.aliases.push([tenantId, user.id, alias]);
+  };
+
+  for (const action of actions) {
+    if (action.kind === "create") {
+      const { user, pin } = action;
+      rows.users.push([
+        user.id,
+        tenantId,
+        user.email,
+        user.firstName,
+        user.lastName,
+        JSON.stringify(user.tags),
+        target.signIn,
+        pin.hash,
+        user.connectionId,
+        user.externalId,
+        now,
+        now,
+      ]);
+      if (target.userRoleId) rows.roles.push([user.id, target.userRoleId]);
+      aliasesOf(user);
+      queueWelcome(user, pin.pin, false);
+    } else if (action.kind === "restore" || action.kind === "update") {
+      const { user } = action;
+      rows.updates.push([
+        user.id,
+        user.email,
+        user.firstName,
+        user.lastName,
+        JSON.stringify(user.tags),
+        target.signIn,
+        user.connectionId,
+        user.externalId,
+        now,
+        action.kind === "restore" ? action.pin.hash : null,
+      ]);
+      if (action.kind === "restore" || action.aliasesChanged) {
+        rows.aliasResets.push(user.id);
+        aliasesOf(user);
+      }
+      if (action.kind === "restore") queueWelcome(user, action.pin.pin, true);
+    }
+  }
+}
+
+/**
+ * The statements of a chunk, each kind once for the whole chunk (so every released alias is
+ * deleted before any alias is inserted), each scoped to the tenant and guarded by the lease.
+ */
+export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard): InStatement[] {
+  return [
+    ...insertRows(users, CREATED, rows.users, { guard }),
+    ...insertRows(userRoles, ["userId", "roleId"], rows.roles, {
+      guard,
+      onConflict: "on conflict do nothing",
+    }),
+    ...updateUsers(tenantId, rows.updates, guard),
+    ...(rows.aliasResets.length > 0
+      ? [
+          {
+            sql: `delete from user_aliases where tenant_id = ? and user_id in ${IN_IDS} and ${guard.sql}`,
+            args: [tenantId, idList(rows.aliasResets), ...guard.args],
+          },
+        ]
+      : []),
+    ...insertRows(userAliases, ["tenantId", "userId", "alias"], rows.aliases, { guard }),
+    ...insertRows(outbox, OUTBOX, rows.outbox, { guard }),
+  ];
+}
+
+/**
+ * Every update and restore of a chunk as one `update … from json_each`: a synced user comes
+ * back to directory sign-in, a restored one with its new PIN hash.
+ */
+function updateUsers(tenantId: string, rows: InValue[][], guard: Guard): InStatement[] {
+  if (rows.length === 0) return [];
+  const set = UPDATED.map(
+    (key, position) => `${columnName(users, key)} = u.value ->> ${position + 1}`,
+  );
+  return [
+    {
+      sql: `update users set ${set.join(", ")}, password_hash = null,
+              pin_hash = coalesce(u.value ->> ${UPDATED.length + 1}, users.pin_hash), deleted_at = null
+            from json_each(?) as u
+            where users.id = u.value ->> 0 and users.tenant_id = ? and ${guard.sql}`,
+      args: [jsonRows(rows), tenantId, ...guard.args],
+    },
+  ];
+}
