@@ -107,9 +107,7 @@ describe("a sync against the Entra simulator", () => {
     expect(resend.received.length - sent).toBe(0);
     const mails = await deps.db.db.select().from(outbox);
     expect(mails).toHaveLength(USERS + 3);
-    expect(mails.every((mail) => mail.status === "pending" && mail.runId === result.id)).toBe(
-      true,
-    );
+    expect(mails.every((mail) => mail.status === "pending" && mail.runId === result.id)).toBe(true);
   });
 
   test("a second run over the same directory changes nothing and sends nothing", async () => {

@@ -52,7 +52,10 @@ export async function createDb(
     client,
     // A writer whose thread stopped is replaced, so one crash fails one run, not every later one.
     openPageWriter: localPath
-      ? () => (writer?.alive ? writer : (writer = openPageWriter(url)))
+      ? () => {
+          if (!writer?.alive) writer = openPageWriter(url);
+          return writer;
+        }
       : undefined,
     close: () => {
       writer?.close();

@@ -11,8 +11,8 @@ import { IN_IDS, idList, insertRows } from "./sql.ts";
 import { isStorageFailure, StorageError } from "./storage-failure.ts";
 import { chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
 
-export * from "./lease.ts";
 export { WriterStoppedError } from "@roster/db";
+export * from "./lease.ts";
 export * from "./run-outcome.ts";
 export * from "./storage-failure.ts";
 export type { WriteTarget } from "./user-rows.ts";
