@@ -18,7 +18,8 @@ import {
 /** A fresh database file with every migration applied, and the deps core needs. */
 export async function testDeps(connectors: Connector[], email?: EmailTransport) {
   const dir = mkdtempSync(join(tmpdir(), "roster-core-"));
-  const db = await createDb({ url: `file:${join(dir, "test.db")}` });
+  const url = `file:${join(dir, "test.db")}`;
+  const db = await createDb({ url });
   await migrateDb(db.db);
   const clock = manualClock("2026-03-01T09:00:00Z");
   const log = memoryLogger();
@@ -32,7 +33,7 @@ export async function testDeps(connectors: Connector[], email?: EmailTransport) 
     tracker: new RunTracker(),
     instanceId: "test",
   };
-  return { deps, clock, log };
+  return { deps, clock, log, url };
 }
 
 /** A tenant with its built-in roles and one administrator (inserted directly). */

@@ -17,6 +17,8 @@ export type ToyDirectory = {
   pageSize?: number;
   /** Throw after this many pages: an incomplete read. */
   failAfterPage?: number;
+  /** Awaited before each page is returned: a test acts mid-read, as a slow directory would. */
+  beforePage?: (page: number) => Promise<void> | void;
 };
 
 export const toySettings = z.object({
@@ -64,6 +66,7 @@ export const toyConnector = (
         if (directory.failAfterPage !== undefined && page >= directory.failAfterPage) {
           throw new ConnectorError("read_failed", `The toy directory failed on page ${page + 1}.`);
         }
+        await directory.beforePage?.(page);
         yield directory.users.slice(start, start + size).map(withFields);
       }
     },
