@@ -314,6 +314,24 @@ describe("user synchronization", () => {
       ["settings.applicationId", "settings.aliasTemplate"],
     );
 
+    // An unmatched % would save, then give one user a literal alias and strip everyone else's.
+    const unmatched = await api.call("POST", "/api/user-sync/connections", {
+      token: acme.token,
+      body: {
+        type: "entra-id",
+        settings: entraSettings({ aliasTemplate: "%givenName%.%surname%;%givenName" }),
+        secret: api.entra.secret,
+      },
+    });
+    expect(unmatched.status).toBe(400);
+    expect(unmatched.json.error).toMatchObject({ code: "validation_failed" });
+    expect(unmatched.json.error.details).toEqual([
+      {
+        path: ["settings", "aliasTemplate"],
+        message: 'The alias pattern "%givenName" has a % without its closing %.',
+      },
+    ]);
+
     const created = await api.call("POST", "/api/user-sync/connections", {
       token: acme.token,
       body: {

@@ -50,12 +50,30 @@ export function resolveTemplateFields(
   );
 }
 
-/** A zod string that accepts only templates whose fields are all among `fields`. */
+/**
+ * What is wrong with each pattern's `%` signs: an unmatched `%` (`%givenName`) or an empty
+ * `%%`. Left in, the parser would read them as literal text, and the next run would give
+ * one user a literal alias and take every other user's aliases away.
+ */
+export function malformedPatterns(template: string): string[] {
+  const problems: string[] = [];
+  for (const pattern of template.split(";").map((part) => part.trim())) {
+    if (pattern.includes("%%")) problems.push(`"${pattern}" has an empty field name (%%)`);
+    else if ((pattern.match(/%/g)?.length ?? 0) % 2 === 1)
+      problems.push(`"${pattern}" has a % without its closing %`);
+  }
+  return problems;
+}
+
+/** A zod string that accepts only well-formed templates whose fields are all among `fields`. */
 export const aliasTemplateSchema = (fields: readonly string[]) =>
   z
     .string()
     .max(1000)
     .superRefine((template, ctx) => {
+      for (const problem of malformedPatterns(template)) {
+        ctx.addIssue({ code: "custom", message: `The alias pattern ${problem}.` });
+      }
       const unknown = [...resolveTemplateFields(template, fields)]
         .filter(([, canonical]) => canonical === undefined)
         .map(([name]) => name);

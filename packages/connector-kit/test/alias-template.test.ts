@@ -73,3 +73,30 @@ describe("registry", () => {
     expect(() => createRegistry([toy, toy])).toThrow('Two connectors declare the type "toy"');
   });
 });
+
+describe("alias template validation at save", () => {
+  const schema = aliasTemplateSchema(["givenName", "surname"]);
+  const messages = (template: string) => {
+    const result = schema.safeParse(template);
+    return result.success ? [] : result.error.issues.map((issue) => issue.message);
+  };
+
+  test("a well-formed template passes", () => {
+    expect(messages("%givenName%.%surname%;%surname%-%givenName%")).toEqual([]);
+    expect(messages("")).toEqual([]);
+  });
+
+  test("an unmatched % is refused, naming the pattern", () => {
+    expect(messages("%givenName%.%surname%;%givenName")).toEqual([
+      'The alias pattern "%givenName" has a % without its closing %.',
+    ]);
+  });
+
+  test("an empty %% is refused", () => {
+    expect(messages("a%%b")).toEqual(['The alias pattern "a%%b" has an empty field name (%%).']);
+  });
+
+  test("an unknown field is refused, naming it", () => {
+    expect(messages("%nickname%")).toEqual(["Unknown alias field: nickname"]);
+  });
+});

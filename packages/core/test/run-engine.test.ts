@@ -10,7 +10,9 @@ import {
   executeRun,
   getRun,
   LEASE_MS,
+  previewSync,
   systemClock,
+  updateConnection,
 } from "../src/index.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
@@ -204,5 +206,23 @@ describe("tenants never mix", () => {
       .from(userAliases)
       .where(eq(userAliases.alias, "stray"));
     expect(stray).toHaveLength(1);
+  });
+});
+
+describe("preview", () => {
+  test("counts and samples the updates that take aliases away, apart from the others", async () => {
+    const directory: ToyDirectory = { users: usersOf("u", 12), groups: [], pageSize: 5 };
+    const env = await setup(directory, { aliasTemplate: "%username%;%givenName%.%surname%" });
+    await env.run();
+    directory.users[0] = toyUser("u0", { surname: "Renamed" });
+    await updateConnection(env.ctx, env.connection.id, {
+      settings: { aliasTemplate: "%username%" },
+    });
+    const preview = await previewSync(env.ctx, env.connection.id);
+    expect(preview.counts).toMatchObject({ updated: 12, unchanged: 0 });
+    expect(preview.aliasesRemoved).toBe(12);
+    expect(preview.samples.aliasesRemoved).toHaveLength(10);
+    expect(preview.samples.aliasesRemoved[0]?.reason).toBe("removes Givenu0.Suru0");
+    expect(preview.samples.updated).toEqual([]);
   });
 });

@@ -140,6 +140,10 @@ export const PreviewSchema = z
     outcome: z.enum(["succeeded", "completed_with_errors", "needs_review", "failed"]),
     error: z.string().nullable(),
     counts: CountsSchema,
+    aliasesRemoved: z.number().int().openapi({
+      description:
+        "Of the updates, how many take aliases away from their user (a template change).",
+    }),
     pendingDeletions: z.number().int(),
     samples: z.object({
       created: z.array(Sample),
@@ -147,6 +151,7 @@ export const PreviewSchema = z
       restored: z.array(Sample),
       deleted: z.array(Sample),
       failed: z.array(Sample),
+      aliasesRemoved: z.array(Sample),
     }),
   })
   .openapi("Preview");

@@ -180,6 +180,7 @@ type Preview = {
   error: string | null;
   outcome: string;
   pendingDeletions: number;
+  aliasesRemoved: number;
   samples: Record<string, { email: string | null; name: string | null; reason?: string }[]>;
 };
 
@@ -367,22 +368,29 @@ function ConnectionCard(props: {
           <h3>Preview — nothing was changed</h3>
           {preview.error ? <p class="alert error">{preview.error}</p> : null}
           <CountsList counts={preview.counts} />
-          {(["created", "updated", "restored", "deleted", "failed"] as const).map((kind) =>
-            preview.samples[kind]?.length ? (
-              <details>
-                <summary>
-                  {kind}: first {preview.samples[kind]?.length}
-                </summary>
-                <ul>
-                  {preview.samples[kind]?.map((s) => (
-                    <li>
-                      {s.name ?? "—"} &lt;{s.email ?? "no email"}&gt;{" "}
-                      {s.reason ? `— ${s.reason}` : ""}
-                    </li>
-                  ))}
-                </ul>
-              </details>
-            ) : null,
+          {preview.aliasesRemoved > 0 ? (
+            <p class="alert warning" data-testid="aliases-removed">
+              {preview.aliasesRemoved} of the updated users would lose aliases.
+            </p>
+          ) : null}
+          {(["created", "updated", "restored", "deleted", "failed", "aliasesRemoved"] as const).map(
+            (kind) =>
+              preview.samples[kind]?.length ? (
+                <details>
+                  <summary>
+                    {kind === "aliasesRemoved" ? "aliases removed" : kind}: first{" "}
+                    {preview.samples[kind]?.length}
+                  </summary>
+                  <ul>
+                    {preview.samples[kind]?.map((s) => (
+                      <li>
+                        {s.name ?? "—"} &lt;{s.email ?? "no email"}&gt;{" "}
+                        {s.reason ? `— ${s.reason}` : ""}
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              ) : null,
           )}
         </section>
       ) : null}

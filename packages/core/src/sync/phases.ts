@@ -1,11 +1,21 @@
-import { ConnectorError } from "@roster/connector-kit";
+import {
+  type Connector,
+  ConnectorError,
+  resolveTemplateFields,
+  type SyncOptions,
+} from "@roster/connector-kit";
 import { roles } from "@roster/db";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
+import { compileAliasTemplate } from "../rules/aliases.ts";
 import type { Issue } from "../rules/issue.ts";
+import { drawPin } from "../rules/pin.ts";
+import { createPlanner } from "../rules/plan.ts";
 import {
   isStorageFailure,
   LeaseLostError,
+  openRunStore,
+  type RunLease,
   type RunStore,
   StorageError,
   WriterStoppedError,
@@ -13,8 +23,48 @@ import {
 import type { SyncTarget } from "./synchronize.ts";
 import type { KnownUser, UserIndex } from "./user-index.ts";
 
+/** The planner of a run: the rules over the index, with the run's options and PINs. */
+export function plannerFor(
+  deps: CoreDeps,
+  target: SyncTarget,
+  options: SyncOptions,
+  index: UserIndex,
+) {
+  return createPlanner({
+    index,
+    connectionId: target.connectionId,
+    options,
+    aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
+    newPin: () => drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
+  });
+}
+
+/** Where a run writes, under its lease. */
+export async function storeFor(
+  deps: CoreDeps,
+  target: SyncTarget,
+  options: SyncOptions,
+  lease: RunLease,
+): Promise<RunStore> {
+  const writeTarget = {
+    tenantId: target.tenantId,
+    tenantName: target.tenantName,
+    signIn: target.connector.signIn,
+    userRoleId: await userRoleIdOf(deps, target.tenantId),
+    sendPinEmails: options.sendPinEmails,
+    runId: lease.runId,
+  };
+  return openRunStore(deps, writeTarget, lease);
+}
+
+/** The directory fields the alias template names (for Graph: `$select`). */
+export const fieldsToRead = (options: SyncOptions, connector: Connector): string[] =>
+  [...resolveTemplateFields(options.aliasTemplate, connector.templateFields).values()].filter(
+    (field): field is string => !!field,
+  );
+
 /** The role users created by a sync get: the tenant's built-in `User`. */
-export async function userRoleIdOf(deps: CoreDeps, tenantId: string): Promise<string | null> {
+async function userRoleIdOf(deps: CoreDeps, tenantId: string): Promise<string | null> {
   const [role] = await deps.db.db
     .select({ id: roles.id })
     .from(roles)

@@ -1,21 +1,22 @@
-import {
-  type Connector,
-  resolveTemplateFields,
-  type SyncOptions,
-  syncOptionsSchema,
-} from "@roster/connector-kit";
+import { type Connector, type SyncOptions, syncOptionsSchema } from "@roster/connector-kit";
 import type { RunCounts } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { PERMISSIONS } from "../permissions.ts";
-import { compileAliasTemplate } from "../rules/aliases.ts";
 import { planDeletions } from "../rules/deletion.ts";
 import { drawPin } from "../rules/pin.ts";
 import { createPlanner } from "../rules/plan.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { letRequestsIn } from "./event-loop.ts";
-import { failureReason, keptAdministrator, mirrorGroups, userRoleIdOf } from "./phases.ts";
+import {
+  failureReason,
+  fieldsToRead,
+  keptAdministrator,
+  mirrorGroups,
+  plannerFor,
+  storeFor,
+} from "./phases.ts";
 import { prefetched } from "./read.ts";
-import { LeaseLostError, openRunStore, type RunLease } from "./store/index.ts";
+import { LeaseLostError, type RunLease } from "./store/index.ts";
 import { createTally, type Sample, type SampleKind } from "./tally.ts";
 import { UserIndex } from "./user-index.ts";
 import { createWriteQueue } from "./write-queue.ts";
@@ -62,31 +63,10 @@ export async function synchronize(
   const index = await UserIndex.load(deps.db.client, target.tenantId, target.connectionId);
   // Taken before planning: the deletion limit is a share of the users active before the run.
   const activeBefore = index.activeOfConnection(target.connectionId);
-  const planner = createPlanner({
-    index,
-    connectionId: target.connectionId,
-    options,
-    aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
-    newPin: () => drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
-  });
+  const planner = plannerFor(deps, target, options, index);
   const tally = createTally();
-  const finish = (outcome: SyncResult["outcome"], error: string | null = null, pending = 0) => {
-    const { counts, samples, aliasesRemoved } = tally;
-    return { outcome, error, counts, aliasesRemoved, pendingDeletions: pending, samples };
-  };
-  const store = mode.dryRun
-    ? null
-    : openRunStore(
-        deps,
-        {
-          ...target,
-          ...options,
-          signIn: target.connector.signIn,
-          runId: mode.lease.runId,
-          userRoleId: await userRoleIdOf(deps, target.tenantId),
-        },
-        mode.lease,
-      );
+  const finish = tally.result;
+  const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
   // A preview keeps no decisions: keeping them would hold the whole directory.
   const queue =
     store &&
@@ -94,9 +74,7 @@ export async function synchronize(
       for (const { action } of await store.writeDecisions(chunk)) tally.refused(action);
     });
   const input = { settings: target.settings, secret: target.secret, log: deps.log, signal };
-  const fields = [
-    ...resolveTemplateFields(options.aliasTemplate, target.connector.templateFields).values(),
-  ].filter((field): field is string => !!field);
+  const fields = fieldsToRead(options, target.connector);
   try {
     for await (const page of prefetched(target.connector.readUsers({ ...input, fields }))) {
       for (const user of page) {

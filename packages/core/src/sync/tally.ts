@@ -60,10 +60,12 @@ export function createTally() {
   };
   return {
     counts,
-    samples,
-    get aliasesRemoved() {
-      return aliasesRemoved;
-    },
+    /** How the run ended, with everything counted so far. */
+    result: (
+      outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed",
+      error: string | null = null,
+      pendingDeletions = 0,
+    ) => ({ outcome, error, counts, aliasesRemoved, pendingDeletions, samples }),
     decided(action: Action, user: DirectoryUser) {
       counts[COUNTED[action.kind]] += 1;
       const entry = { externalId: user.externalId, email: user.email, name: user.displayName };

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseAliasTemplate } from "@roster/connector-kit";
 import { toyUser } from "@roster/connector-kit/testing";
 import fc from "fast-check";
-import { compileAliasTemplate, deriveNames } from "../src/index.ts";
+import { compileAliasTemplate, deriveNames } from "../../src/index.ts";
 
 const INVALID = /["[\]:;|=+*?<>/\\,. ]/;
 

@@ -1,0 +1,183 @@
+import { describe, expect, test } from "bun:test";
+import { type SyncOptions, syncOptionsShape } from "@roster/connector-kit";
+import { toyUser } from "@roster/connector-kit/testing";
+import { z } from "zod";
+import { SYNCED_USER_TAG } from "../../src/permissions.ts";
+import { compileAliasTemplate } from "../../src/rules/aliases.ts";
+import { createPlanner } from "../../src/rules/plan.ts";
+import { type KnownUser, UserIndex } from "../../src/sync/user-index.ts";
+
+const HERE = "con_here";
+const defaults = z
+  .object(syncOptionsShape(["username", "givenName", "surname"], "%username%"))
+  .parse({});
+
+const known = (overrides: Partial<KnownUser>): KnownUser => ({
+  id: "usr_1",
+  email: "x1@example.com",
+  firstName: "Givenx1",
+  lastName: "Surx1",
+  tags: [SYNCED_USER_TAG],
+  connectionId: HERE,
+  externalId: "x1",
+  deleted: false,
+  aliases: ["x1"],
+  ...overrides,
+});
+
+function planner(users: KnownUser[], options: Partial<SyncOptions> = {}) {
+  const index = new UserIndex();
+  for (const user of users) {
+    index.put(user, HERE);
+    for (const alias of user.aliases) index.aliasOwner.set(alias.toLowerCase(), user.id);
+  }
+  let pins = 0;
+  const merged = { ...defaults, ...options };
+  return {
+    index,
+    planner: createPlanner({
+      index,
+      connectionId: HERE,
+      options: merged,
+      aliases: compileAliasTemplate(merged.aliasTemplate, merged.aliasesWithoutInvalidCharacters),
+      newPin: () => {
+        pins += 1;
+        return { pin: `pin${pins}`, hash: `hash${pins}` };
+      },
+    }),
+  };
+}
+
+describe("plan (spec §4–§5): what each directory user leads to", () => {
+  test("a new user is created, tagged, linked, with a fresh PIN and its aliases", () => {
+    const { planner: p, index } = planner([]);
+    const { action } = p.plan(toyUser("x1"));
+    expect(action).toMatchObject({
+      kind: "create",
+      pin: { pin: "pin1", hash: "hash1" },
+      user: { email: "x1@example.com", connectionId: HERE, externalId: "x1", aliases: ["x1"] },
+    });
+    expect(action.kind === "create" && action.user.tags).toEqual([SYNCED_USER_TAG]);
+    expect(index.byEmail.get("x1@example.com")).toBeDefined();
+    expect(p.seen.has("x1")).toBe(true);
+  });
+
+  test("a linked user with nothing changed is unchanged", () => {
+    const { planner: p } = planner([known({})]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("unchanged");
+  });
+
+  test.each([
+    ["a new surname", { surname: "Other" }, { lastName: "Other" }],
+    ["a new email", { email: "new@example.com" }, { email: "new@example.com" }],
+    ["a new given name", { givenName: "Other" }, { firstName: "Other" }],
+  ])("%s updates the linked user", (_, change, expected) => {
+    const { planner: p } = planner([known({})]);
+    const { action } = p.plan(toyUser("x1", change));
+    expect(action).toMatchObject({ kind: "update", user: expected });
+  });
+
+  test("a soft-deleted match is restored with a new PIN, never its old one", () => {
+    const { planner: p } = planner([known({ deleted: true })]);
+    const { action } = p.plan(toyUser("x1"));
+    expect(action).toMatchObject({
+      kind: "restore",
+      pin: { hash: "hash1" },
+      user: { deleted: false },
+    });
+  });
+
+  test("a disabled account is skipped and not seen (a deletion candidate)", () => {
+    const { planner: p } = planner([known({})]);
+    expect(p.plan(toyUser("x1", { enabled: false })).action.kind).toBe("skipped");
+    expect(p.seen.has("x1")).toBe(false);
+  });
+
+  test("an application user with the same email is skipped without 'Manage existing users'", () => {
+    const local = known({ id: "usr_local", connectionId: null, externalId: null, tags: [] });
+    const { planner: p } = planner([local]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("skipped");
+    expect(local.connectionId).toBeNull();
+  });
+
+  test("with it, the user is linked to this connection and tagged", () => {
+    const local = known({ id: "usr_local", connectionId: null, externalId: null, tags: [] });
+    const { planner: p } = planner([local], { manageExistingUsers: true });
+    const { action } = p.plan(toyUser("x1"));
+    expect(action).toMatchObject({
+      kind: "update",
+      user: { id: "usr_local", connectionId: HERE, externalId: "x1" },
+    });
+    expect(local.tags).toContain(SYNCED_USER_TAG);
+  });
+
+  test.each([
+    ["no email", toyUser("x2", { email: null }), "no_email"],
+    ["no names", toyUser("x2", { givenName: null }), "missing_names"],
+  ])("%s fails the user with its reason", (_, user, code) => {
+    const { planner: p } = planner([]);
+    expect(p.plan(user).action).toMatchObject({ kind: "failed", issue: { code } });
+  });
+
+  test("display names fill in missing names only when allowed", () => {
+    const user = toyUser("x2", { givenName: null, displayName: "Doe, Jane" });
+    expect(planner([]).planner.plan(user).action.kind).toBe("failed");
+    const { action } = planner([], { allowDisplayName: true }).planner.plan(user);
+    expect(action).toMatchObject({ kind: "create", user: { firstName: "Jane", lastName: "Doe" } });
+  });
+
+  test("a second directory user with the same email fails; the first keeps it", () => {
+    const { planner: p } = planner([]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("create");
+    expect(p.plan(toyUser("x2", { email: "X1@example.com" })).action).toMatchObject({
+      kind: "failed",
+      issue: { code: "duplicate_email" },
+    });
+  });
+
+  test("a linked user taking an email another application user holds fails", () => {
+    const other = known({
+      id: "usr_2",
+      email: "taken@example.com",
+      connectionId: null,
+      externalId: null,
+      aliases: [],
+    });
+    const { planner: p } = planner([known({}), other]);
+    expect(p.plan(toyUser("x1", { email: "taken@example.com" })).action).toMatchObject({
+      kind: "failed",
+      issue: { code: "email_taken" },
+    });
+  });
+
+  test("an alias another user holds is a warning; the user still syncs without it", () => {
+    const holder = known({
+      id: "usr_h",
+      email: "h@example.com",
+      connectionId: null,
+      externalId: null,
+      aliases: ["x2"],
+    });
+    const { planner: p } = planner([holder]);
+    const { action, warnings } = p.plan(toyUser("x2"));
+    expect(action).toMatchObject({ kind: "create", user: { aliases: [] } });
+    expect(warnings).toEqual([expect.objectContaining({ code: "alias_taken" })]);
+  });
+
+  test("an update that takes aliases away names them", () => {
+    const { planner: p } = planner([known({ aliases: ["x1", "old-alias"] })]);
+    const { action } = p.plan(toyUser("x1"));
+    expect(action).toMatchObject({
+      kind: "update",
+      aliasesChanged: true,
+      aliasesRemoved: ["old-alias"],
+    });
+  });
+
+  test("aliases in another order are unchanged", () => {
+    const { planner: p } = planner([known({ aliases: ["b", "a"] })], {
+      aliasTemplate: "a;b",
+    });
+    expect(p.plan(toyUser("x1")).action.kind).toBe("unchanged");
+  });
+});
