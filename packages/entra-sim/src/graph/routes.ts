@@ -27,13 +27,13 @@ export type GraphOptions = {
 };
 
 /** Application permissions that allow each read (learn.microsoft.com/graph/api/*, "Permissions"). */
-const CAN_READ_USERS = [
+export const CAN_READ_USERS = [
   "User.Read.All",
   "User.ReadWrite.All",
   "Directory.Read.All",
   "Directory.ReadWrite.All",
 ];
-const CAN_READ_GROUPS = [
+export const CAN_READ_GROUPS = [
   "GroupMember.Read.All",
   "Group.Read.All",
   "Group.ReadWrite.All",
@@ -254,7 +254,8 @@ export function graphRoutes(options: GraphOptions) {
     );
   };
 
-  app.route("/v1.0/users/delta", deltaRoutes(options));
+  // Before `/users/:idOrUpn` and `/groups/:id`, which would take "delta" for an id.
+  app.route("/v1.0", deltaRoutes(options));
 
   app.get("/v1.0/users", (c) => {
     requireRole(c.get("roles"), CAN_READ_USERS);
