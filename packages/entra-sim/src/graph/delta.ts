@@ -47,7 +47,7 @@ type Round = {
   select: string[];
   /** `$filter=id eq …` ids, or null for every object. */
   ids: string[] | null;
-  /** When the oldest state this round builds on was issued (the token's age carries over). */
+  /** When this round started: the age of the deltaLink it ends with. */
   issuedAt: number;
   /** Empty pages still to serve before the entries (the `emptyDeltaPages` fault). */
   emptyPagesLeft: number;
@@ -111,7 +111,17 @@ export function deltaRoutes(options: GraphOptions) {
       );
     }
     if (tenant.now() - token.issuedAt >= TOKEN_LIFETIME_MS) throw expired();
-    const round: Round = { ...token, entries: [], offset: 0, emptyPagesLeft: 0 };
+    // Each deltaLink is a fresh token: it lasts 7 days from this round, not from the first.
+    const round: Round = {
+      kind,
+      entries: [],
+      offset: 0,
+      version: token.version,
+      select: token.select,
+      ids: token.ids,
+      issuedAt: tenant.now(),
+      emptyPagesLeft: 0,
+    };
     appendChanges(tenant, round);
     return round;
   };
