@@ -24,6 +24,7 @@ export type GraphOptions = {
   origin: () => string;
   faults: () => Faults;
   counts: RequestCounts;
+  onRequest?: (url: URL) => void;
 };
 
 /** Application permissions that allow each read (learn.microsoft.com/graph/api/*, "Permissions"). */
@@ -111,6 +112,7 @@ export function graphRoutes(options: GraphOptions) {
     counts.byRoute[route] = (counts.byRoute[route] ?? 0) + 1;
     const active = faults();
     if (active.latencyMs) await Bun.sleep(active.latencyMs);
+    options.onRequest?.(new URL(c.req.url));
     await next();
     c.header("request-id", requestId);
     c.header("client-request-id", c.req.header("client-request-id") ?? requestId);
