@@ -231,7 +231,8 @@ async function groupRound(
         continue;
       }
       // The same group may come on several pages, each with a slice of its members.
-      const node = (tree[group.id] ??= { users: [], groups: [] });
+      const node = tree[group.id] ?? { users: [], groups: [] };
+      tree[group.id] = node;
       const users = new Set(node.users);
       const nested = new Set(node.groups);
       for (const member of group["members@delta"] ?? []) {

@@ -171,11 +171,13 @@ describe("readChanges, all users", () => {
     });
     expect(byId.get(b.id)?.enabled).toBe(false);
     expect(changes.removed.sort((x, y) => (x.externalId < y.externalId ? -1 : 1))).toEqual(
-      [
-        { externalId: c.id, reason: "changed" },
-        { externalId: d.id, reason: "deleted" },
-        { externalId: e.id, reason: "deleted" },
-      ].sort((x, y) => (x.externalId < y.externalId ? -1 : 1)),
+      (
+        [
+          { externalId: c.id, reason: "changed" },
+          { externalId: d.id, reason: "deleted" },
+          { externalId: e.id, reason: "deleted" },
+        ] satisfies DirectoryRemoval[]
+      ).sort((x, y) => (x.externalId < y.externalId ? -1 : 1)),
     );
 
     // A restored user comes back as an ordinary upsert.

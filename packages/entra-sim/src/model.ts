@@ -148,9 +148,9 @@ export class SimTenant {
   private rememberCleared(before: SimUser, after: SimUser) {
     for (const key of Object.keys(after) as (keyof SimUser)[]) {
       if (after[key] !== null || before[key] === null) continue;
-      let keys = this.cleared.get(after.id);
-      if (!keys) this.cleared.set(after.id, (keys = new Set()));
+      const keys = this.cleared.get(after.id) ?? new Set<string>();
       keys.add(key);
+      this.cleared.set(after.id, keys);
     }
   }
 

@@ -329,7 +329,7 @@ describe("churn", () => {
       changes.items.filter((item) => item["@removed"]).map((item) => item.id),
     );
     const upserted = new Set(
-      changes.items.filter((item) => !item["@removed"]).map((item) => item.id),
+      changes.items.filter((item) => !item["@removed"]).map((item) => item.id as string),
     );
     // Applying the delta to the old id set gives exactly the new full listing.
     const applied = new Set([...before].filter((id) => !removed.has(id)));
