@@ -8,8 +8,10 @@ import {
   type DirectoryUser,
   defineConnector,
   type Input,
+  type ReadInput,
 } from "@roster/connector-kit";
 import { z } from "zod";
+import { entraChanges } from "./changes.ts";
 import { classify, isNotFound, toConnectorError } from "./errors.ts";
 import { type EntraHosts, openGraph, type RetryPolicy } from "./graph-client.ts";
 import {
@@ -60,6 +62,47 @@ export function entraId(options: EntraOptions = {}): Connector<typeof entraSetti
     `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=${select}&$top=${PAGE_SIZE}&$count=true`;
   const ADVANCED = { ConsistencyLevel: "eventual" };
 
+  /** Base properties plus the alias fields (Graph returns only `$select`ed ones). */
+  const selectOf = (fields: readonly string[]) =>
+    [
+      ...BASE_USER_FIELDS,
+      ...fields.filter((field) => !(BASE_USER_FIELDS as readonly string[]).includes(field)),
+    ].join(",");
+
+  /** The complete read of the scope: every user once. */
+  async function* readUsers(input: ReadInput<EntraSettings>): AsyncIterable<DirectoryUser[]> {
+    const select = selectOf(input.fields);
+    const toUser = (user: Parameters<typeof toDirectoryUser>[0]) =>
+      toDirectoryUser(user, input.fields);
+    const { settings } = input;
+    if (settings.users === "all" || settings.groups.mode === "none") {
+      const pages = readPages(
+        reader(input, USER_PERMISSION),
+        `/users?$select=${select}&$top=${PAGE_SIZE}`,
+      );
+      for await (const page of pages) yield page.map(toUser);
+      return;
+    }
+    // Selected groups: a user in several groups (or nested twice) is returned once.
+    const seen = new Set<string>();
+    const groupReader = reader(input, GROUP_PERMISSION);
+    for (const groupId of settings.groups.ids) {
+      try {
+        for await (const page of readPages(
+          groupReader,
+          membersRequest(groupId, select),
+          ADVANCED,
+        )) {
+          const fresh = page.filter((user) => !seen.has(user.id));
+          for (const user of fresh) seen.add(user.id);
+          if (fresh.length > 0) yield fresh.map(toUser);
+        }
+      } catch (error) {
+        throw groupError(error, groupId);
+      }
+    }
+  }
+
   return defineConnector({
     type: "entra-id",
     displayName: "Microsoft Entra ID",
@@ -105,41 +148,12 @@ export function entraId(options: EntraOptions = {}): Connector<typeof entraSetti
       return { ok: true };
     },
 
-    async *readUsers(input): AsyncIterable<DirectoryUser[]> {
-      const fields = input.fields.filter(
-        (field) => !(BASE_USER_FIELDS as readonly string[]).includes(field),
-      );
-      const select = [...BASE_USER_FIELDS, ...fields].join(",");
-      const toUser = (user: Parameters<typeof toDirectoryUser>[0]) =>
-        toDirectoryUser(user, input.fields);
-      const { settings } = input;
-      if (settings.users === "all" || settings.groups.mode === "none") {
-        const pages = readPages(
-          reader(input, USER_PERMISSION),
-          `/users?$select=${select}&$top=${PAGE_SIZE}`,
-        );
-        for await (const page of pages) yield page.map(toUser);
-        return;
-      }
-      // Selected groups: a user in several groups (or nested twice) is returned once.
-      const seen = new Set<string>();
-      const groupReader = reader(input, GROUP_PERMISSION);
-      for (const groupId of settings.groups.ids) {
-        try {
-          for await (const page of readPages(
-            groupReader,
-            membersRequest(groupId, select),
-            ADVANCED,
-          )) {
-            const fresh = page.filter((user) => !seen.has(user.id));
-            for (const user of fresh) seen.add(user.id);
-            if (fresh.length > 0) yield fresh.map(toUser);
-          }
-        } catch (error) {
-          throw groupError(error, groupId);
-        }
-      }
-    },
+    readUsers,
+    readChanges: entraChanges({
+      reader: (input, kind) => reader(input, kind === "user" ? USER_PERMISSION : GROUP_PERMISSION),
+      readUsers,
+      select: selectOf,
+    }),
 
     async readGroups(input, ids): Promise<DirectoryGroup[]> {
       const groupReader = reader(input, GROUP_PERMISSION);

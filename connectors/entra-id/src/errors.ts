@@ -1,4 +1,9 @@
-import { type ConnectErrorCode, ConnectorError, type ReadErrorCode } from "@roster/connector-kit";
+import {
+  type ConnectErrorCode,
+  ConnectorError,
+  type ReadErrorCode,
+  ResyncRequiredError,
+} from "@roster/connector-kit";
 
 type Failure = { code: ReadErrorCode; message: string; details?: Record<string, unknown> };
 
@@ -105,3 +110,38 @@ export const isTransient = (error: unknown) => {
 };
 
 export const isNotFound = (error: unknown) => isGraphError(error) && error.statusCode === 404;
+
+/**
+ * A delta link Graph no longer honours (learn.microsoft.com/graph/delta-query-overview, "Token
+ * duration" and "Synchronization reset"; learn.microsoft.com/graph/errors): 400
+ * `syncStateNotFound` when it expired, 410 Gone (`resyncRequired`) after a reset,
+ * `syncStateInvalid` for a token it cannot use. The answer is always a full resync.
+ */
+export function resyncOf(error: unknown): ResyncRequiredError | null {
+  if (!isGraphError(error)) return null;
+  const status = error.statusCode ?? -1;
+  const code = error.code ?? "";
+  const details = { status, graphCode: code };
+  if (status === 410 || code === "resyncRequired") {
+    return new ResyncRequiredError(
+      "directory_reset",
+      "Microsoft Graph reset change tracking for this directory; every user is read again.",
+      details,
+    );
+  }
+  if (status === 400 && code === "syncStateNotFound") {
+    return new ResyncRequiredError(
+      "cursor_expired",
+      "The Microsoft Graph delta token expired (they last 7 days); every user is read again.",
+      details,
+    );
+  }
+  if (status === 400 && code === "syncStateInvalid") {
+    return new ResyncRequiredError(
+      "cursor_invalid",
+      "Microsoft Graph refused the delta token as invalid; every user is read again.",
+      details,
+    );
+  }
+  return null;
+}

@@ -1,6 +1,6 @@
 import type { ConnectorLogger, DirectoryUser } from "@roster/connector-kit";
 import { ConnectorError } from "@roster/connector-kit";
-import { isTransient, toConnectorError } from "./errors.ts";
+import { isTransient, resyncOf, toConnectorError } from "./errors.ts";
 import type { GraphSession } from "./graph-client.ts";
 
 /** Properties every read needs; alias fields are added on top (Graph returns only `$select`ed ones). */
@@ -17,8 +17,12 @@ export const BASE_USER_FIELDS = [
 
 export const PAGE_SIZE = 999;
 
-type GraphUser = Record<string, unknown> & { id: string };
-type GraphPage = { value: GraphUser[]; "@odata.nextLink"?: string };
+export type GraphUser = Record<string, unknown> & { id: string };
+export type GraphPage<T = GraphUser> = {
+  value: T[];
+  "@odata.nextLink"?: string;
+  "@odata.deltaLink"?: string;
+};
 
 const looksLikeAddress = (value: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
 
@@ -74,12 +78,13 @@ export async function* readPages(
   }
 }
 
-async function getWithRetries(
+/** One page, with the SDK's 429/503/504 retries (Retry-After) and a few more for 500s and resets. */
+export async function getWithRetries<T = GraphUser>(
   reader: PageReader,
   url: string,
   headers: Record<string, string>,
   page: number,
-): Promise<GraphPage> {
+): Promise<GraphPage<T>> {
   const attempts = reader.pageAttempts ?? 3;
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -87,8 +92,10 @@ async function getWithRetries(
         .api(url)
         .headers(headers)
         .middlewareOptions([reader.session.retry])
-        .get()) as GraphPage;
+        .get()) as GraphPage<T>;
     } catch (error) {
+      const resync = resyncOf(error);
+      if (resync) throw resync;
       // The SDK already retried 429/503/504; a 500 or a dropped connection gets a few more tries.
       if (attempt >= attempts || !isTransient(error))
         throw toConnectorError(error, reader.permission);

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ChangeStream } from "./changes.ts";
 import type { ConnectErrorCode } from "./errors.ts";
 
 /** Structured logger handed to connectors. Never pass secrets to it. */
@@ -79,6 +80,12 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
    * finishes without throwing; any failure throws a `ConnectorError`.
    */
   readUsers(input: ReadInput<z.output<S>>): AsyncIterable<DirectoryUser[]>;
+  /**
+   * Optional: incremental reads. `null` starts tracking with a complete read; a cursor returns
+   * only what changed since. The generator's return value is the next cursor. The full
+   * contract is in `changes.ts`. Connectors without it are always read in full.
+   */
+  readChanges?(input: ReadInput<z.output<S>>, cursor: string | null): ChangeStream;
   /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
 }

@@ -13,7 +13,13 @@ export const CONNECT_ERROR_CODES = [
 export type ConnectErrorCode = (typeof CONNECT_ERROR_CODES)[number];
 
 /** Codes a failed read may carry, beyond the connect codes. */
-export type ReadErrorCode = ConnectErrorCode | "throttled" | "read_failed" | "aborted";
+export type ReadErrorCode =
+  | ConnectErrorCode
+  | "throttled"
+  | "read_failed"
+  | "aborted"
+  /** A change cursor the directory no longer honours (see `ResyncRequiredError`). */
+  | "resync_required";
 
 /** Thrown by `readUsers` / `readGroups`: the read ended incomplete, for this reason. */
 export class ConnectorError extends Error {

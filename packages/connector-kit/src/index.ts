@@ -1,4 +1,5 @@
 export * from "./alias-template.ts";
+export * from "./changes.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";

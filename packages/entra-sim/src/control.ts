@@ -1,8 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
+import { type ChurnOptions, churnDay } from "./churn.ts";
 import type { Faults, RequestCounts } from "./faults.ts";
-import { seededGuid, seededRandom } from "./generate.ts";
-import { blankUser, type SimDirectory } from "./model.ts";
+import type { SimDirectory } from "./model.ts";
 
 /**
  * Control routes for a simulator running in another process (benchmark, fault suite):
@@ -31,39 +31,27 @@ export function controlRoutes(options: {
 
   app.get("/counts", (c) => c.json(options.counts));
 
-  /** Adds, renames and removes `percent` % of a tenant's users each (a day of churn). */
+  /** A day of churn (see `churnDay`): `{ percent, seed, mix: "basic" | "all" }`. */
   app.post("/tenants/:tenant/churn", async (c) => {
     const tenant = options.directory.find(c.req.param("tenant"));
     if (!tenant) return c.json({ error: "unknown tenant" }, 404);
-    const { percent = 1, seed = 7 } = (await c.req.json().catch(() => ({}))) as {
-      percent?: number;
-      seed?: number;
-    };
-    const random = seededRandom(seed);
-    const users = [...tenant.sortedUsers()];
-    const count = Math.max(1, Math.floor((users.length * percent) / 100));
-    for (let i = 0; i < count; i += 1) {
-      const id = seededGuid(random);
-      tenant.upsertUser({
-        ...blankUser(id, `hire${seed}x${i}@${tenant.info.domain}`),
-        mail: `hire${seed}x${i}@${tenant.info.domain}`,
-        givenName: "New",
-        surname: `Hire${i}`,
-        displayName: `New Hire${i}`,
-        onPremisesSamAccountName: `hire${seed}x${i}`,
-      });
-    }
-    for (let i = 0; i < count; i += 1) {
-      const user = users[(i * 2) % users.length];
-      if (user) tenant.upsertUser({ ...user, surname: `${user.surname ?? ""}-Renamed` });
-    }
-    const removed = new Set<string>();
-    for (let i = 0; i < count; i += 1) {
-      const user = users[(i * 2 + 1) % users.length];
-      if (user) removed.add(user.id);
-    }
-    tenant.deleteUsers([...removed]);
-    return c.json({ added: count, renamed: count, removed: count });
+    const body = (await c.req.json().catch(() => ({}))) as ChurnOptions;
+    return c.json(churnDay(tenant, body));
+  });
+
+  /** Tenant maintenance: every delta token issued so far answers 410 Gone. */
+  app.post("/tenants/:tenant/reset-delta", (c) => {
+    const tenant = options.directory.find(c.req.param("tenant"));
+    if (!tenant) return c.json({ error: "unknown tenant" }, 404);
+    tenant.syncResetAt = tenant.now() + 1;
+    return c.body(null, 204);
+  });
+
+  /** Moves the simulator's clock forward: `{ ms }` (token expiry, deleted-item retention). */
+  app.post("/clock", async (c) => {
+    const { ms = 0 } = (await c.req.json().catch(() => ({}))) as { ms?: number };
+    options.directory.advanceClock(ms);
+    return c.body(null, 204);
   });
   return app;
 }

@@ -12,6 +12,8 @@ export type Faults = {
   throttleEvery?: { every: number; retryAfterSeconds: number };
   /** Listing pages from this page number on break off mid-body (a dropped connection). */
   dropFromPage?: number;
+  /** Every delta round starts with this many empty pages that carry a nextLink (Graph does this). */
+  emptyDeltaPages?: number;
 };
 
 export type RequestCounts = {

@@ -18,6 +18,11 @@ export type EntraSimOptions = {
   certDir?: string;
   /** Turns on the `/_sim/*` control routes (header `x-sim-control`). */
   controlToken?: string;
+  /**
+   * Called before each Graph request is answered (in-process tests): lets a test change the
+   * directory while a client is between two pages, as other admins do in a real tenant.
+   */
+  onGraphRequest?: (url: URL) => void;
 };
 
 export type EntraSim = {
@@ -63,7 +68,14 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
   );
   app.route(
     "/",
-    graphRoutes({ directory, signer, origin: () => url, faults: () => faults, counts }),
+    graphRoutes({
+      directory,
+      signer,
+      origin: () => url,
+      faults: () => faults,
+      counts,
+      onRequest: options.onGraphRequest,
+    }),
   );
   app.notFound(() =>
     Response.json(

@@ -351,11 +351,11 @@ describe("delta", () => {
     expect(changes["@odata.deltaLink"]).toBeString();
   });
 
-  test("an unknown delta token asks for a full resync (410)", async () => {
+  test("an unknown delta token is 400 syncStateNotFound", async () => {
     const error = (await graph()
       .api("/users/delta?$deltatoken=garbage")
       .get()
       .catch((e) => e)) as GraphError;
-    expect([error.statusCode, error.code]).toEqual([410, "syncStateNotFound"]);
+    expect([error.statusCode, error.code]).toEqual([400, "syncStateNotFound"]);
   });
 });

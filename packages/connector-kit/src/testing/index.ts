@@ -1,5 +1,11 @@
 import { z } from "zod";
 import {
+  type ChangeStream,
+  type RemovalReason,
+  type ResyncReason,
+  ResyncRequiredError,
+} from "../changes.ts";
+import {
   type Connector,
   type DirectoryGroup,
   type DirectoryUser,
@@ -19,6 +25,10 @@ export type ToyDirectory = {
   failAfterPage?: number;
   /** Awaited before each page is returned: a test acts mid-read, as a slow directory would. */
   beforePage?: (page: number) => Promise<void> | void;
+  /** `readChanges` with a cursor throws `ResyncRequiredError` with this reason. */
+  resync?: ResyncReason;
+  /** The reason `readChanges` gives for a user no longer listed (default `deleted`). */
+  removalReasons?: Record<string, RemovalReason>;
 };
 
 export const toySettings = z.object({
@@ -33,8 +43,8 @@ export const toySettings = z.object({
 export const toyConnector = (
   directory: ToyDirectory,
   type = "toy",
-): Connector<typeof toySettings> =>
-  defineConnector({
+): Connector<typeof toySettings> => {
+  const connector: Connector<typeof toySettings> = defineConnector({
     type,
     displayName: "Toy directory",
     status: "available",
@@ -70,6 +80,39 @@ export const toyConnector = (
         yield directory.users.slice(start, start + size).map(withFields);
       }
     },
+    // Incremental reads: the cursor is a snapshot of the users as last read; changes are the diff.
+    async *readChanges(input, cursor): ChangeStream {
+      const users = new Map<string, DirectoryUser>();
+      for await (const page of connector.readUsers(input)) {
+        for (const user of page) users.set(user.externalId, user);
+        if (cursor === null) yield { upserted: page, removed: [] };
+      }
+      const issuedAt = new Date();
+      const end = { cursor: JSON.stringify([...users.values()]), issuedAt };
+      if (cursor === null) return end;
+      if (directory.resync)
+        throw new ResyncRequiredError(directory.resync, "The toy cursor is no longer valid.");
+      const before = new Map(
+        (JSON.parse(cursor) as DirectoryUser[]).map((user) => [user.externalId, user]),
+      );
+      const upserted = [...users.values()].filter(
+        (user) => JSON.stringify(user) !== JSON.stringify(before.get(user.externalId)),
+      );
+      const removed = [...before.keys()]
+        .filter((id) => !users.has(id))
+        .map((externalId) => ({
+          externalId,
+          reason: directory.removalReasons?.[externalId] ?? ("deleted" as const),
+        }));
+      const size = directory.pageSize ?? 100;
+      for (let start = 0; start < Math.max(upserted.length, removed.length); start += size) {
+        yield {
+          upserted: upserted.slice(start, start + size),
+          removed: removed.slice(start, start + size),
+        };
+      }
+      return end;
+    },
     async readGroups(_input, ids) {
       const missing = ids.filter(
         (id) => !directory.groups.some((group) => group.externalId === id),
@@ -80,6 +123,8 @@ export const toyConnector = (
       return directory.groups.filter((group) => ids.includes(group.externalId));
     },
   });
+  return connector;
+};
 
 /** A directory user with sensible defaults, for tests. */
 export const toyUser = (

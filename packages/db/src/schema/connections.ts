@@ -25,6 +25,14 @@ export const connections = sqliteTable(
     autoSyncEnabled: integer({ mode: "boolean" }).notNull().default(false),
     autoSyncActivatedAt: timestamp(),
     autoSyncNextRunAt: timestamp(),
+    /**
+     * AES-256-GCM ciphertext of the connector's change cursor (`readChanges`; for Entra the
+     * Graph delta links and the selected groups' tree); null = the next run reads everything.
+     * Dropped on any change of settings or scope; never returned.
+     */
+    deltaCursorCiphertext: text(),
+    /** When the directory issued the stored cursor (`ChangesEnd.issuedAt`); Graph keeps 7 days. */
+    deltaCursorIssuedAt: timestamp(),
     /** UTC day (YYYY-MM-DD) of the last secret-expiry notice: at most one a day. */
     expiryNoticeDay: text(),
     ...timestamps,

@@ -14,6 +14,10 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export const RUN_TRIGGERS = ["manual", "automatic"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
+/** A full run reads the whole scope; an incremental one only what changed since the cursor. */
+export const RUN_MODES = ["full", "incremental"] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
 export type RunCounts = {
   created: number;
   updated: number;
@@ -34,6 +38,9 @@ export const syncRuns = sqliteTable(
     /** Kept after the connection is deleted: the log outlives it. */
     connectionId: text().notNull(),
     trigger: text({ enum: RUN_TRIGGERS }).notNull(),
+    mode: text({ enum: RUN_MODES }).notNull().default("full"),
+    /** Why a run read everything (first run, settings changed, cursor expired, weekly reconciliation…); null for incremental runs. */
+    fullReason: text(),
     triggeredBy: text(),
     outcome: text({ enum: RUN_OUTCOMES }).notNull(),
     error: text(),

@@ -24,16 +24,17 @@ export type GraphOptions = {
   origin: () => string;
   faults: () => Faults;
   counts: RequestCounts;
+  onRequest?: (url: URL) => void;
 };
 
 /** Application permissions that allow each read (learn.microsoft.com/graph/api/*, "Permissions"). */
-const CAN_READ_USERS = [
+export const CAN_READ_USERS = [
   "User.Read.All",
   "User.ReadWrite.All",
   "Directory.Read.All",
   "Directory.ReadWrite.All",
 ];
-const CAN_READ_GROUPS = [
+export const CAN_READ_GROUPS = [
   "GroupMember.Read.All",
   "Group.Read.All",
   "Group.ReadWrite.All",
@@ -111,6 +112,7 @@ export function graphRoutes(options: GraphOptions) {
     counts.byRoute[route] = (counts.byRoute[route] ?? 0) + 1;
     const active = faults();
     if (active.latencyMs) await Bun.sleep(active.latencyMs);
+    options.onRequest?.(new URL(c.req.url));
     await next();
     c.header("request-id", requestId);
     c.header("client-request-id", c.req.header("client-request-id") ?? requestId);
@@ -254,7 +256,8 @@ export function graphRoutes(options: GraphOptions) {
     );
   };
 
-  app.route("/v1.0/users/delta", deltaRoutes(options));
+  // Before `/users/:idOrUpn` and `/groups/:id`, which would take "delta" for an id.
+  app.route("/v1.0", deltaRoutes(options));
 
   app.get("/v1.0/users", (c) => {
     requireRole(c.get("roles"), CAN_READ_USERS);
