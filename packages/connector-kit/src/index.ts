@@ -1,5 +1,6 @@
 export * from "./alias-template.ts";
 export * from "./connector.ts";
+export * from "./directory-text.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";
 export * from "./sync-options.ts";
