@@ -4,6 +4,7 @@ import { checkSecretExpiry } from "../connections/expiry.ts";
 import { connectorOf, decryptSecret, loadConnection } from "../connections/manage.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { errorMessage } from "../logger.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { synchronize } from "../sync/synchronize.ts";
 import { claimRun, type NewRun, renewLease } from "./lease.ts";
@@ -23,8 +24,10 @@ export async function startRun(deps: CoreDeps, run: NewRun): Promise<SyncRun> {
   }
   const runId = await claimRun(deps, run);
   const execution = (signal?: AbortSignal) => executeRun(deps, runId, signal);
+  // Background work: the tracker's promise never rejects; without one, failures are logged.
   if (deps.tracker) void deps.tracker.start(runId, execution);
-  else void execution();
+  else
+    execution().catch((error) => deps.log.error("run crashed", { runId, error: errorMessage(error) }));
   return (await loadRun(deps, runId)) as SyncRun;
 }
 
@@ -99,10 +102,10 @@ export async function executeRun(
       signal,
     );
   } catch (error) {
-    log.error("sync failed", { error: error instanceof Error ? error.message : String(error) });
+    log.error("sync failed", { error: errorMessage(error) });
     result = {
       outcome: "failed",
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
       counts: run.counts,
       pendingDeletions: 0,
       samples: { created: [], updated: [], restored: [], deleted: [], failed: [] },
