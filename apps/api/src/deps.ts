@@ -41,7 +41,10 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
     // A queued run keeps its lease, renewed three times per lease, until its turn comes.
     keepQueuedAlive: { everyMs: leaseMs / 3, renew: (runId) => renewLease(deps, runId) },
     onError: (runId, error) =>
-      log.error("run crashed", { runId, error: error instanceof Error ? error.message : String(error) }),
+      log.error("run crashed", {
+        runId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
   });
   return deps;
 }

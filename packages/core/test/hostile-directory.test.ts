@@ -34,14 +34,23 @@ describe("the bulk write path", () => {
             sql: "select hex(a) as a, hex(b) as b from texts where id >= ? order by id",
             args: [first],
           });
-          expect(stored.rows.map((row) => [strictUtf8(row.a as string), strictUtf8(row.b as string)]))
-            .toEqual(rows.map(([a, b]) => [a.toWellFormed().replaceAll("\u0000", ""), b.toWellFormed().replaceAll("\u0000", "")]));
+          expect(
+            stored.rows.map((row) => [strictUtf8(row.a as string), strictUtf8(row.b as string)]),
+          ).toEqual(
+            rows.map(([a, b]) => [
+              a.toWellFormed().replaceAll("\u0000", ""),
+              b.toWellFormed().replaceAll("\u0000", ""),
+            ]),
+          );
           const read = await db.client.execute({
             sql: "select a, b from texts where id >= ? order by id",
             args: [first],
           });
           expect(read.rows.map((row) => [row.a, row.b])).toEqual(
-            rows.map(([a, b]) => [a.toWellFormed().replaceAll("\u0000", ""), b.toWellFormed().replaceAll("\u0000", "")]),
+            rows.map(([a, b]) => [
+              a.toWellFormed().replaceAll("\u0000", ""),
+              b.toWellFormed().replaceAll("\u0000", ""),
+            ]),
           );
         },
       ),
@@ -59,10 +68,13 @@ describe("a hostile directory", () => {
   // Before the fix, reading back a user whose name held a lone surrogate aborted the process
   // (and every restart after): so the sync and the read run in a child process.
   test("a lone surrogate, NUL, a huge name and injected mail: the sync completes and everything reads back", async () => {
-    const child = Bun.spawn(["bun", join(import.meta.dir, "fixtures", "hostile-directory-sync.ts")], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const child = Bun.spawn(
+      ["bun", join(import.meta.dir, "fixtures", "hostile-directory-sync.ts")],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     const [out, err, code] = await Promise.all([
       new Response(child.stdout).text(),
       new Response(child.stderr).text(),
@@ -84,7 +96,8 @@ describe("a hostile directory", () => {
     expect(result.aliases).toContain("x".repeat(256));
     expect(Math.max(...result.aliases.map((alias) => alias.length))).toBe(256);
     // A mail with CRLF or a list is not an address: those users fail, nobody gets mail there.
-    const failed = (n: number) => result.failures.find((failure) => failure.externalId === hostile(n));
+    const failed = (n: number) =>
+      result.failures.find((failure) => failure.externalId === hostile(n));
     expect(failed(3)?.code).toBe("no_email");
     expect(failed(4)?.code).toBe("no_email");
     expect(result.users.some((user) => /victim|one@|two@/.test(user.email))).toBe(false);

@@ -9,10 +9,13 @@ const freshFile = () => join(mkdtempSync(join(tmpdir(), "roster-db-robust-")), "
 
 /** Another process takes the write lock and keeps it for `ms`; resolves once it holds it. */
 async function holdWriteLock(file: string, ms: number) {
-  const child = Bun.spawn(["bun", join(import.meta.dir, "fixtures", "hold-write-lock.ts"), file, String(ms)], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
+  const child = Bun.spawn(
+    ["bun", join(import.meta.dir, "fixtures", "hold-write-lock.ts"), file, String(ms)],
+    {
+      stdout: "pipe",
+      stderr: "inherit",
+    },
+  );
   const reader = child.stdout.getReader();
   let text = "";
   while (!text.includes("locked")) {
@@ -100,7 +103,10 @@ describe("database files", () => {
     const handle = await withMarksTable(file);
     await handle.client.execute("insert into marks (who) values ('x')");
     for (const path of [file, `${file}-wal`, `${file}-shm`]) {
-      expect({ path, mode: (statSync(path).mode & 0o777).toString(8) }).toEqual({ path, mode: "600" });
+      expect({ path, mode: (statSync(path).mode & 0o777).toString(8) }).toEqual({
+        path,
+        mode: "600",
+      });
     }
     handle.close();
   });

@@ -27,7 +27,9 @@ export async function startRun(deps: CoreDeps, run: NewRun): Promise<SyncRun> {
   // Background work: the tracker's promise never rejects; without one, failures are logged.
   if (deps.tracker) void deps.tracker.start(runId, execution);
   else
-    execution().catch((error) => deps.log.error("run crashed", { runId, error: errorMessage(error) }));
+    execution().catch((error) =>
+      deps.log.error("run crashed", { runId, error: errorMessage(error) }),
+    );
   return (await loadRun(deps, runId)) as SyncRun;
 }
 

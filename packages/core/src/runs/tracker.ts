@@ -90,9 +90,7 @@ export class RunTracker {
 
   /** Resolves when every run of this process has finished. */
   idle(): Promise<void> {
-    return Promise.allSettled([...this.runs.values()].map((run) => run.done)).then(
-      () => undefined,
-    );
+    return Promise.allSettled([...this.runs.values()].map((run) => run.done)).then(() => undefined);
   }
 
   async shutdown(): Promise<void> {

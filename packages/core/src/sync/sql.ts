@@ -30,8 +30,7 @@ export function insertRows(
 /** `in ${IN_IDS}` with `idList(ids)` as its argument: any number of ids, one bound value. */
 export const IN_IDS = "(select value from json_each(?))";
 
-export const idList = (ids: readonly string[]) =>
-  JSON.stringify(ids.map(storableText));
+export const idList = (ids: readonly string[]) => JSON.stringify(ids.map(storableText));
 
 const needsCleaning = (value: InValue) =>
   typeof value === "string" && (!value.isWellFormed() || value.includes("\u0000"));
