@@ -12,7 +12,7 @@ describe("a busy database", () => {
   // exited within a second. Now: every connection waits for the lock, busy writes are retried,
   // at most ROSTER_MAX_CONCURRENT_RUNS (2) run at once and the rest wait in order.
   test("5 simultaneous Sync now on 5 connections of one database: the process stays up, every run ends", async () => {
-    const sim = await spawnSim(Number(process.env.BUSY_USERS ?? 3000), 91);
+    const sim = await spawnSim(Number(process.env.BUSY_USERS ?? 10_000), 91);
     cleanups.push(() => sim.stop());
     const env = {
       DATABASE_URL: tempDatabase(),
