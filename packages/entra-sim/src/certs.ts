@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { generate } from "selfsigned";
 
@@ -52,7 +60,9 @@ export async function ensureCertificate(dir = DEFAULT_CERT_DIR): Promise<Certifi
     rmSync(staging, { recursive: true, force: true }); // another process was first: use its pair
   }
   if (!existsSync(certPath) || !existsSync(keyPath)) {
-    throw new Error(`${dir} holds no certificate and key; delete the folder to generate them again.`);
+    throw new Error(
+      `${dir} holds no certificate and key; delete the folder to generate them again.`,
+    );
   }
   return stored();
 }
