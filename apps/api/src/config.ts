@@ -25,6 +25,8 @@ const configSchema = z.object({
   ROSTER_PUBLIC_URL: z.url().optional(),
   /** A run whose process stops renewing its lease for this long is marked failed. */
   ROSTER_RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** Runs executing at once in this process; the rest wait in order (still `running`). */
+  ROSTER_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(64).default(2),
 });
 
 export type Config = z.infer<typeof configSchema>;

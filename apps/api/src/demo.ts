@@ -79,9 +79,10 @@ console.log(`
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    void service
+    service
       .stop()
       .then(() => sim.stop())
-      .then(() => process.exit(0));
+      .catch((error: unknown) => console.error("stopping the demo failed:", error))
+      .finally(() => process.exit(0));
   });
 }

@@ -5,6 +5,7 @@ import {
   parseSecretKey,
   RunTracker,
   readOrCreateKeyFile,
+  renewQueuedLease,
   systemClock,
 } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
@@ -19,10 +20,12 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
   const key = config.ROSTER_SECRET_KEY
     ? parseSecretKey(config.ROSTER_SECRET_KEY)
     : readOrCreateKeyFile(config.ROSTER_SECRET_KEY_FILE);
-  return {
+  const log = createLogger({ level: config.ROSTER_LOG_LEVEL });
+  const leaseMs = config.ROSTER_RUN_LEASE_SECONDS * 1000;
+  const deps: CoreDeps = {
     db,
     clock: systemClock,
-    log: createLogger({ level: config.ROSTER_LOG_LEVEL }),
+    log,
     keyring: createKeyring(key),
     connectors: connectorRegistry(installedConnectors(config)),
     email: createEmailTransport({
@@ -30,8 +33,18 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
       resendBaseUrl: config.RESEND_BASE_URL,
       from: config.MAIL_FROM,
     }),
-    tracker: new RunTracker(),
-    leaseMs: config.ROSTER_RUN_LEASE_SECONDS * 1000,
+    leaseMs,
     instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   };
+  deps.tracker = new RunTracker({
+    maxConcurrent: config.ROSTER_MAX_CONCURRENT_RUNS,
+    // A queued run keeps its lease, renewed three times per lease, until its turn comes.
+    keepQueuedAlive: { everyMs: leaseMs / 3, renew: (runId) => renewQueuedLease(deps, runId) },
+    onError: (runId, error) =>
+      log.error("run crashed", {
+        runId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  return deps;
 }

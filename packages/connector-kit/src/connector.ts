@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ChangeStream } from "./changes.ts";
+import { cleanDirectoryGroup, cleanUserPages } from "./directory-text.ts";
 import type { ConnectErrorCode } from "./errors.ts";
 
 /** Structured logger handed to connectors. Never pass secrets to it. */
@@ -90,6 +91,21 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
 }
 
-/** Identity function that checks a connector object against the interface. */
-export const defineConnector = <S extends z.ZodObject>(connector: Connector<S>): Connector<S> =>
-  connector;
+const guarded = new WeakSet<object>();
+
+/**
+ * Checks a connector object against the interface and guards what it reads: every user and
+ * group it yields passes through `directory-text.ts` (well-formed, no control characters,
+ * capped, one email address), so no connector can hand the engine hostile text.
+ */
+export function defineConnector<S extends z.ZodObject>(connector: Connector<S>): Connector<S> {
+  if (guarded.has(connector)) return connector;
+  const safe: Connector<S> = {
+    ...connector,
+    readUsers: (input) => cleanUserPages(connector.readUsers(input), input.log),
+    readGroups: async (input, ids) =>
+      (await connector.readGroups(input, ids)).map(cleanDirectoryGroup),
+  };
+  guarded.add(safe);
+  return safe;
+}

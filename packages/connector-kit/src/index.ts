@@ -1,6 +1,7 @@
 export * from "./alias-template.ts";
 export * from "./changes.ts";
 export * from "./connector.ts";
+export * from "./directory-text.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";
 export * from "./sync-options.ts";

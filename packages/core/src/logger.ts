@@ -35,10 +35,27 @@ function isSecretField(key: string): boolean {
   );
 }
 
-/** Replaces values of secret-looking keys with "[redacted]", recursively. */
+// Drizzle's failed-query message is "Failed query: <sql>\nparams: <every bound value>" (and
+// the stack repeats it): bound values are emails, names, PIN hashes, ciphertexts. The
+// statement is kept; everything from "params:" to the stack frames is cut.
+const BOUND_PARAMETERS = /\nparams: [\s\S]*?(?=\n\s+at |$)/g;
+
+/** A failed query's message without its bound parameters (other messages unchanged). */
+export const withoutParameters = (text: string): string =>
+  text.includes("\nparams: ") ? text.replace(BOUND_PARAMETERS, "") : text;
+
+/** An error's message, safe to log or show: a failed query's parameters are left out. */
+export const errorMessage = (error: unknown): string =>
+  withoutParameters(error instanceof Error ? error.message : String(error));
+
+/**
+ * Replaces values of secret-looking keys with "[redacted]", recursively, and drops the bound
+ * parameters of failed queries from any text.
+ */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return withoutParameters(value);
   if (depth > 6 || value === null || typeof value !== "object") return value;
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: errorMessage(value) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [

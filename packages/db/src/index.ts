@@ -1,3 +1,4 @@
+export * from "./busy.ts";
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";

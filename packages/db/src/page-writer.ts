@@ -51,6 +51,13 @@ export function openPageWriter(url: string): PageWriter {
         Object.assign(new Error(event.data.message), { code: event.data.code ?? undefined }),
       );
   };
+  // A worker that dies (out of memory, a native abort) fails what it was given, not hangs it.
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    for (const waiting of pending.values())
+      waiting.reject(new Error(`The page writer stopped: ${event.message}`));
+    pending.clear();
+  };
   return {
     batch(statements) {
       if (stopped) return Promise.reject(new WriterStoppedError(stopped));

@@ -14,7 +14,11 @@ let ready: ReturnType<typeof createDb> | null = null;
 
 self.onmessage = async (event: MessageEvent<Request>) => {
   if ("url" in event.data) {
+    // Its connection gets the same busy timeout and retries as the main one (client.ts).
     ready = createDb({ url: event.data.url });
+    // A database that cannot be opened is reported with the first batch, not as an
+    // unhandled rejection that would kill the worker.
+    ready.catch(() => {});
     return;
   }
   const { id, statements } = event.data;

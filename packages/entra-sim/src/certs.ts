@@ -1,10 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { generate } from "selfsigned";
 
 export type Certificate = { cert: string; key: string; certPath: string };
 
-/** Where the wrapper and the simulator agree to keep the certificate (gitignored). */
+/**
+ * Where the wrapper and the simulator agree to keep the certificate. Gitignored and never
+ * committed: the folder holds the CA's private key, generated on this machine on first use.
+ */
 export const DEFAULT_CERT_DIR = join(import.meta.dir, "..", ".certs");
 
 /**
@@ -15,10 +26,12 @@ export const DEFAULT_CERT_DIR = join(import.meta.dir, "..", ".certs");
 export async function ensureCertificate(dir = DEFAULT_CERT_DIR): Promise<Certificate> {
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    return { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8"), certPath };
-  }
-  mkdirSync(dir, { recursive: true });
+  const stored = () => ({
+    cert: readFileSync(certPath, "utf8"),
+    key: readFileSync(keyPath, "utf8"),
+    certPath,
+  });
+  if (existsSync(certPath) && existsSync(keyPath)) return stored();
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
@@ -35,7 +48,21 @@ export async function ensureCertificate(dir = DEFAULT_CERT_DIR): Promise<Certifi
       },
     ],
   });
-  writeFileSync(keyPath, pems.private, { mode: 0o600 });
-  writeFileSync(certPath, pems.cert);
-  return { cert: pems.cert, key: pems.private, certPath };
+  // Written into a private staging folder renamed into place whole, so that two processes
+  // starting at once (the wrapper, a test) never pair one's key with the other's certificate.
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = mkdtempSync(`${dir}-`);
+  writeFileSync(join(staging, "key.pem"), pems.private, { mode: 0o600 });
+  writeFileSync(join(staging, "cert.pem"), pems.cert);
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another process was first: use its pair
+  }
+  if (!existsSync(certPath) || !existsSync(keyPath)) {
+    throw new Error(
+      `${dir} holds no certificate and key; delete the folder to generate them again.`,
+    );
+  }
+  return stored();
 }

@@ -1,4 +1,9 @@
-import { type AliasPattern, parseAliasTemplate } from "@roster/connector-kit";
+import {
+  type AliasPattern,
+  capLength,
+  MAX_ALIAS_LENGTH,
+  parseAliasTemplate,
+} from "@roster/connector-kit";
 
 /** Characters an alias "without invalid characters" drops (spec §5), and spaces. */
 const INVALID_ALIAS_CHARACTERS = /["[\]:;|=+*?<>/\\,. ]/g;
@@ -36,7 +41,7 @@ export function compileAliasTemplate(template: string, stripInvalid: boolean): A
         }
         alias += value;
       }
-      alias = alias.trim();
+      alias = capLength(alias.trim(), MAX_ALIAS_LENGTH);
       if (!complete || alias === "") continue;
       aliases.push(alias);
       if (stripInvalid) {

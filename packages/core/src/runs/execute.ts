@@ -4,6 +4,7 @@ import { checkSecretExpiry } from "../connections/expiry.ts";
 import { connectorOf, decryptSecret, loadConnection } from "../connections/manage.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { errorMessage } from "../logger.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import {
   LeaseLostError,
@@ -29,8 +30,12 @@ export async function startRun(deps: CoreDeps, run: NewRun): Promise<SyncRun> {
   }
   const runId = await claimRun(deps, run);
   const execution = (signal?: AbortSignal) => executeRun(deps, runId, signal);
+  // Background work: the tracker's promise never rejects; without one, failures are logged.
   if (deps.tracker) void deps.tracker.start(runId, execution);
-  else void execution();
+  else
+    execution().catch((error) =>
+      deps.log.error("run crashed", { runId, error: errorMessage(error) }),
+    );
   return (await loadRun(deps, runId)) as SyncRun;
 }
 
@@ -83,8 +88,8 @@ export async function executeRun(
       stop.signal,
     );
   } catch (error) {
-    log.error("sync failed", { error: error instanceof Error ? error.message : String(error) });
-    const reason = error instanceof Error ? error.message : String(error);
+    log.error("sync failed", { error: errorMessage(error) });
+    const reason = errorMessage(error);
     result = { outcome: "failed", error: reason, counts: run.counts, pendingDeletions: 0 };
   } finally {
     held.stop();

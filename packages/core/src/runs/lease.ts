@@ -65,6 +65,14 @@ export async function renewLease(deps: CoreDeps, lease: RunLease): Promise<boole
   return result.rowsAffected === 1;
 }
 
+/** Renews the lease of a run that waits for its turn in this process (it holds it since its claim). */
+export async function renewQueuedLease(deps: CoreDeps, runId: string): Promise<void> {
+  await deps.db.db
+    .update(syncRuns)
+    .set({ leaseExpiresAt: new Date(deps.clock.now().getTime() + leaseMs(deps)) })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.outcome, "running")));
+}
+
 /**
  * Keeps a run's lease on a timer, a third of the lease apart, whatever the run is doing: a
  * slow write or a slow directory must not get a live run reaped. Calls `lost` once if the

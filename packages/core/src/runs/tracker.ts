@@ -1,39 +1,101 @@
 /**
- * The runs executing in this process. Shutdown stops taking new runs, aborts the running
- * ones between pages (each page is written whole) and waits for them to finish.
+ * The runs executing in this process. At most `maxConcurrent` execute at once (each holds a
+ * directory read, a writer and the database's write lock in turn); the rest wait in the order
+ * they started, their run still `running` in the database with its lease kept alive.
+ * Shutdown stops taking new runs, aborts the running ones between pages (each page is
+ * written whole) and the queued ones before they read, and waits for all of them to finish.
  */
+export type RunTrackerOptions = {
+  /** Runs executing at once in this process (`ROSTER_MAX_CONCURRENT_RUNS`, default 2). */
+  maxConcurrent?: number;
+  /** Renews a queued run's lease, so that no instance reaps it while it waits its turn. */
+  keepQueuedAlive?: { everyMs: number; renew(runId: string): Promise<void> };
+  /** A run that threw: logged, never an unhandled rejection. */
+  onError?(runId: string, error: unknown): void;
+};
+
+export const DEFAULT_MAX_CONCURRENT_RUNS = 2;
+
+type Tracked = { done: Promise<void>; controller: AbortController };
+
 export class RunTracker {
-  private readonly running = new Map<
-    string,
-    { done: Promise<void>; controller: AbortController }
-  >();
+  private readonly runs = new Map<string, Tracked>();
+  /** Runs waiting for a turn, first come first served. */
+  private readonly queue: Array<{ runId: string; begin(): void }> = [];
+  private executing = 0;
   private closed = false;
+  private readonly maxConcurrent: number;
+
+  constructor(private readonly options: RunTrackerOptions = {}) {
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_RUNS);
+  }
 
   get accepting(): boolean {
     return !this.closed;
   }
 
+  /** Runs of this process, executing or queued. */
   get size(): number {
-    return this.running.size;
+    return this.runs.size;
   }
 
+  /** Runs executing now (never more than the cap). */
+  get active(): number {
+    return this.executing;
+  }
+
+  /** Ids of the runs waiting for a turn, in the order they will start. */
+  get queued(): string[] {
+    return this.queue.map((entry) => entry.runId);
+  }
+
+  /** Executes the run now, or once a turn is free. The promise never rejects. */
   start(runId: string, execute: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const controller = new AbortController();
-    const done = execute(controller.signal).finally(() => this.running.delete(runId));
-    this.running.set(runId, { done, controller });
+    const done = this.turn(runId)
+      .then(() => execute(controller.signal))
+      .catch((error: unknown) => this.options.onError?.(runId, error))
+      .finally(() => {
+        this.runs.delete(runId);
+        this.executing -= 1;
+        this.queue.shift()?.begin();
+      });
+    this.runs.set(runId, { done, controller });
     return done;
+  }
+
+  /** Resolves when this run may execute; counts it as executing from then on. */
+  private turn(runId: string): Promise<void> {
+    if (this.executing < this.maxConcurrent && this.queue.length === 0) {
+      this.executing += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const keepAlive = this.options.keepQueuedAlive;
+      const timer = keepAlive
+        ? setInterval(() => {
+            keepAlive.renew(runId).catch((error: unknown) => this.options.onError?.(runId, error));
+          }, keepAlive.everyMs)
+        : null;
+      this.queue.push({
+        runId,
+        begin: () => {
+          if (timer) clearInterval(timer);
+          this.executing += 1;
+          resolve();
+        },
+      });
+    });
   }
 
   /** Resolves when every run of this process has finished. */
   idle(): Promise<void> {
-    return Promise.allSettled([...this.running.values()].map((run) => run.done)).then(
-      () => undefined,
-    );
+    return Promise.allSettled([...this.runs.values()].map((run) => run.done)).then(() => undefined);
   }
 
   async shutdown(): Promise<void> {
     this.closed = true;
-    for (const run of this.running.values()) run.controller.abort();
+    for (const run of this.runs.values()) run.controller.abort();
     await this.idle();
   }
 }
