@@ -3,3 +3,4 @@ export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";
 export * from "./sync-options.ts";
+export * from "./sign-in.ts";
