@@ -147,7 +147,7 @@ export function connectorConformance<S extends z.ZodObject>(subject: Conformance
     });
 
     test("a read with refused credentials throws a ConnectorError", async () => {
-      expect(read(directory.allUsers, directory.badSecret)).rejects.toBeInstanceOf(ConnectorError);
+      await expect(read(directory.allUsers, directory.badSecret)).rejects.toBeInstanceOf(ConnectorError);
     });
 
     test("the settings render as JSON Schema with a title and a description on every field", () => {
