@@ -5,11 +5,9 @@ import type { ServiceAccountKey, SimWorkspace } from "@roster/google-sim";
 /** A logger that keeps what it was told, for warnings the tests look for. */
 export function recordingLog() {
   const entries: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  const at =
-    (level: string) =>
-    (message: string, fields?: Record<string, unknown>) => {
-      entries.push({ level, message, fields });
-    };
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    entries.push({ level, message, fields });
+  };
   const log: ConnectorLogger = {
     debug: at("debug"),
     info: at("info"),

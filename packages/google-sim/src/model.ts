@@ -19,6 +19,8 @@ export type SimGoogleUser = {
   externalIds?: { value: string; type: string; customType?: string }[];
   organizations?: { title?: string; department?: string; primary?: boolean }[];
   customSchemas?: Record<string, Record<string, unknown>>;
+  /** Test knob: what Sign in with Google says of the address (Workspace accounts: true). */
+  emailVerified?: boolean;
 };
 
 /** Member types: developers.google.com/workspace/admin/directory/reference/rest/v1/members. */

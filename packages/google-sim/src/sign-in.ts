@@ -216,7 +216,7 @@ function claimsFor(google: SimGoogle, email: string, scope: string) {
       idToken: {
         sub: user.id,
         hd: workspace.primaryDomain,
-        ...(scopes.includes("email") ? { email: user.primaryEmail, email_verified: true } : {}),
+        ...(scopes.includes("email") ? { email: user.primaryEmail, email_verified: user.emailVerified ?? true } : {}),
         ...(scopes.includes("profile")
           ? {
               ...(name.fullName ? { name: name.fullName } : {}),
