@@ -8,8 +8,7 @@ const generated = generateTenant(directory, { users: 1100, seed: 17 });
 const sim = await startEntraSim({ directory });
 const tenant = directory.find(generated.tenantId);
 if (!tenant) throw new Error("the generated tenant is missing");
-const members = (groupId: string) =>
-  tenant.transitiveMembers(groupId).users.map((user) => user.id);
+const members = (groupId: string) => tenant.transitiveMembers(groupId).users.map((user) => user.id);
 const { nestedRoot, sample } = generated.groups;
 
 connectorConformance({
@@ -32,7 +31,10 @@ connectorConformance({
     secret: generated.secret,
     badSecret: "not-the-secret",
     userIds: tenant.sortedUsers().map((user) => user.id),
-    overlappingGroups: { ids: [nestedRoot, sample], memberIds: [members(nestedRoot), members(sample)] },
+    overlappingGroups: {
+      ids: [nestedRoot, sample],
+      memberIds: [members(nestedRoot), members(sample)],
+    },
     fields: ["onPremisesSamAccountName"],
     failFromPage: (page) => {
       sim.setFaults({ failFromPage: page });

@@ -451,7 +451,7 @@ describe("Sign in with Google, through openid-client against the simulator", () 
       expectedNonce: nonce,
       idTokenExpected: true,
     });
-    return tokens.claims() ?? {};
+    return (tokens.claims() ?? {}) as Record<string, unknown>;
   }
 
   test("the OIDC client comes from the settings and the secret; without both, no provider", () => {

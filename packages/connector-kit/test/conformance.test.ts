@@ -1,4 +1,9 @@
-import { connectorConformance, type ToyDirectory, toyConnector, toyUser } from "../src/testing/index.ts";
+import {
+  connectorConformance,
+  type ToyDirectory,
+  toyConnector,
+  toyUser,
+} from "../src/testing/index.ts";
 
 // The toy connector passes the suite every real connector runs (connectors/*/test).
 const directory: ToyDirectory = {
@@ -20,7 +25,13 @@ connectorConformance({
     secret: "right",
     badSecret: "wrong",
     userIds: directory.users.map((user) => user.externalId),
-    overlappingGroups: { ids: ["g1", "g2"], memberIds: [["u1", "u2", "u3"], ["u3", "u4"]] },
+    overlappingGroups: {
+      ids: ["g1", "g2"],
+      memberIds: [
+        ["u1", "u2", "u3"],
+        ["u3", "u4"],
+      ],
+    },
     fields: ["username"],
     failFromPage: (page) => {
       directory.failAfterPage = page - 1;

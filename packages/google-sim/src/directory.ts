@@ -194,7 +194,7 @@ function authorize(deps: DirectoryDeps, header: string | undefined, scopes: stri
   if (grant.kind !== "delegation") throw notAuthorized();
   const workspace = deps.google.workspaces.get(grant.customerId);
   const admin = workspace?.users.get(grant.subjectId);
-  if (!workspace || !admin || !admin.isAdmin || admin.suspended) throw notAuthorized();
+  if (!workspace || !admin?.isAdmin || admin.suspended) throw notAuthorized();
   return { workspace, admin };
 }
 

@@ -102,9 +102,9 @@ export function oauthError(status: number, error: string, description: string): 
 
 /** Google's own error page: the browser is not sent back for client and redirect errors. */
 export function errorPage(status: number, title: string, detail: string): Response {
-  const escape = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return new Response(
-    `<!doctype html><html><head><title>Error ${status}: ${escape(title)}</title></head><body><h1>Access blocked: authorization error</h1><p id="error">Error ${status}: ${escape(title)}</p><p>${escape(detail)}</p></body></html>`,
+    `<!doctype html><html><head><title>Error ${status}: ${escapeHtml(title)}</title></head><body><h1>Access blocked: authorization error</h1><p id="error">Error ${status}: ${escapeHtml(title)}</p><p>${escapeHtml(detail)}</p></body></html>`,
     { status, headers: { "content-type": "text/html; charset=utf-8" } },
   );
 }

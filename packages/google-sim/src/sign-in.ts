@@ -25,7 +25,7 @@ type PendingRequest = {
   loginHint?: string;
 };
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Sign in with Google as an OpenID Connect provider
@@ -91,7 +91,7 @@ export function signInRoutes(deps: SignInDeps) {
   app.get("/v1/userinfo", (c) => {
     const token = (c.req.header("authorization") ?? "").replace(/^Bearer /, "");
     const grant = deps.tokens.find(token);
-    if (!grant || grant.kind !== "user") {
+    if (grant?.kind !== "user") {
       return c.json({ error: "invalid_request", error_description: "Invalid Credentials" }, 401);
     }
     return c.json({ sub: grant.sub });
@@ -216,7 +216,9 @@ function claimsFor(google: SimGoogle, email: string, scope: string) {
       idToken: {
         sub: user.id,
         hd: workspace.primaryDomain,
-        ...(scopes.includes("email") ? { email: user.primaryEmail, email_verified: user.emailVerified ?? true } : {}),
+        ...(scopes.includes("email")
+          ? { email: user.primaryEmail, email_verified: user.emailVerified ?? true }
+          : {}),
         ...(scopes.includes("profile")
           ? {
               ...(name.fullName ? { name: name.fullName } : {}),
@@ -251,15 +253,15 @@ function picker(requestId: string, workspace: SimWorkspace, loginHint?: string):
   const buttons = shown
     .map(
       (user) =>
-        `<li><button name="account" value="${escape(user.primaryEmail)}">${escape(user.name?.fullName ?? user.primaryEmail)} &lt;${escape(user.primaryEmail)}&gt;</button></li>`,
+        `<li><button name="account" value="${escapeHtml(user.primaryEmail)}">${escapeHtml(user.name?.fullName ?? user.primaryEmail)} &lt;${escapeHtml(user.primaryEmail)}&gt;</button></li>`,
     )
     .join("");
   return `<!doctype html><html><head><title>Sign in – Google Accounts (simulated)</title></head><body>
-<h1>Choose an account</h1><p>to continue to Roster (${escape(workspace.primaryDomain)}, simulated)</p>
+<h1>Choose an account</h1><p>to continue to Roster (${escapeHtml(workspace.primaryDomain)}, simulated)</p>
 <form method="post" action="/o/oauth2/v2/auth/choose">
 <input type="hidden" name="request" value="${requestId}">
 <ul>${buttons}</ul>
-<label>Use another account <input name="account" type="email" value="${escape(loginHint ?? "")}"></label>
+<label>Use another account <input name="account" type="email" value="${escapeHtml(loginHint ?? "")}"></label>
 <button type="submit" id="next">Next</button>
 <button name="cancel" value="1" id="cancel">Cancel</button>
 </form></body></html>`;

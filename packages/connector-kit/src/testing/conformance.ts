@@ -91,7 +91,11 @@ export function connectorConformance<S extends z.ZodObject>(subject: Conformance
     test("readGroups returns each group's transitive members once", async () => {
       const { ids, memberIds } = directory.overlappingGroups;
       const groups = await connector.readGroups(
-        { settings: settings(directory.selectedGroups(ids)), secret: directory.secret, log: quietLog },
+        {
+          settings: settings(directory.selectedGroups(ids)),
+          secret: directory.secret,
+          log: quietLog,
+        },
         ids,
       );
       expect(groups).toHaveLength(2);
@@ -147,7 +151,9 @@ export function connectorConformance<S extends z.ZodObject>(subject: Conformance
     });
 
     test("a read with refused credentials throws a ConnectorError", async () => {
-      await expect(read(directory.allUsers, directory.badSecret)).rejects.toBeInstanceOf(ConnectorError);
+      await expect(read(directory.allUsers, directory.badSecret)).rejects.toBeInstanceOf(
+        ConnectorError,
+      );
     });
 
     test("the settings render as JSON Schema with a title and a description on every field", () => {

@@ -54,7 +54,8 @@ export const toyConnector = (
         : { ok: true };
     },
     async *readUsers({ settings, secret, signal, fields }) {
-      if (secret === "wrong") throw new ConnectorError("invalid_secret", "The toy secret is wrong.");
+      if (secret === "wrong")
+        throw new ConnectorError("invalid_secret", "The toy secret is wrong.");
       // Like a real directory, return the requested fields; names come from the user itself.
       const withFields = (user: DirectoryUser): DirectoryUser => ({
         ...user,
