@@ -9,7 +9,11 @@ import type { Config } from "./config.ts";
  */
 export const installedConnectors = (config: Config): Connector[] => [
   entraId({ authorityHost: config.AZURE_AUTHORITY_HOST, graphBaseUrl: config.GRAPH_BASE_URL }),
-  googleWorkspace(),
+  googleWorkspace({
+    tokenUrl: config.GOOGLE_TOKEN_URL,
+    directoryUrl: config.GOOGLE_DIRECTORY_URL,
+    issuerUrl: config.GOOGLE_ISSUER_URL,
+  }),
 ];
 
 export const connectorRegistry = (connectors: Connector[]) => createRegistry(connectors);

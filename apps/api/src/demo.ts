@@ -1,11 +1,13 @@
 /**
- * `bun run demo`: the Entra ID simulator with a generated directory, and the service on a
- * fresh embedded database with a tenant, an administrator and an Entra connection that
- * points at the simulator. Sign in, press Connect, then Sync now.
+ * `bun run demo`: the Entra ID and Google Workspace simulators with generated directories,
+ * and the service on a fresh embedded database with two tenants — `demo` with an Entra
+ * connection, `demo-google` with a Google Workspace connection — each with an
+ * administrator, pointing at the simulators. Sign in, press Connect, then Sync now.
  */
 import { rmSync } from "node:fs";
 import { createConnection, createTenant } from "@roster/core";
 import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import { generateWorkspace, SimGoogle, startGoogleSim } from "@roster/google-sim";
 import { readConfig } from "./config.ts";
 import { startService } from "./server.ts";
 
@@ -28,12 +30,22 @@ const entra = generateTenant(directory, {
   displayName: "Contoso (simulated)",
 });
 const sim = await startEntraSim({ directory, port: Number(process.env.DEMO_SIM_PORT ?? 0) });
+// The Google simulator shares the Entra simulator's certificate, so one NODE_EXTRA_CA_CERTS trusts both.
+const google = new SimGoogle();
+const workspace = generateWorkspace(google, { users: USERS, seed: 2026, domain: "fabrikam.test" });
+const googleSim = await startGoogleSim({
+  google,
+  port: Number(process.env.DEMO_GOOGLE_SIM_PORT ?? 0),
+});
 
 const config = readConfig({
   ...process.env,
   DATABASE_URL: `file:${DEMO_DB}`,
   AZURE_AUTHORITY_HOST: sim.url,
   GRAPH_BASE_URL: sim.url,
+  GOOGLE_TOKEN_URL: googleSim.tokenUrl,
+  GOOGLE_DIRECTORY_URL: googleSim.directoryUrl,
+  GOOGLE_ISSUER_URL: googleSim.issuerUrl,
   ROSTER_OPERATOR_TOKEN: operatorToken,
 });
 const service = await startService(config);
@@ -64,14 +76,52 @@ await createConnection(
   },
 );
 
+const googleTenant = await createTenant(service.deps, {
+  slug: "demo-google",
+  name: "Fabrikam (Google Workspace)",
+  admin: { ...admin, firstName: "Dana", lastName: "Admin" },
+});
+// Sign in with Google comes back to the service's own callback.
+google.workspaces
+  .get(workspace.customerId)
+  ?.oauthClients.get(workspace.oauthClient.clientId)
+  ?.redirectUris.push(`${config.ROSTER_PUBLIC_URL ?? service.url}/api/auth/sso/google/callback`);
+await createConnection(
+  {
+    ...service.deps,
+    tenantId: googleTenant.tenant.id,
+    actor: { kind: "user", userId: googleTenant.admin.id },
+  },
+  {
+    type: "google",
+    name: "Fabrikam (simulated Google Workspace)",
+    settings: {
+      adminEmail: workspace.adminEmail,
+      users: "all",
+      groups: [workspace.groupEmails.nestedRoot],
+      signInClientId: workspace.oauthClient.clientId,
+      aliasTemplate: "%name.givenName%.%name.familyName%;%externalIds%",
+      sendPinEmails: true,
+      manageExistingUsers: true,
+      allowDisplayName: true,
+      manageUserDeletion: true,
+    },
+    secret: JSON.stringify({
+      serviceAccountKey: workspace.serviceAccountKey,
+      signInClientSecret: workspace.oauthClient.clientSecret,
+    }),
+  },
+);
+
 console.log(`
   Roster demo is running.
 
   Admin UI      ${service.url}/
   API docs      ${service.url}/api/docs
-  Sign in       tenant "demo", ${admin.email} / ${admin.password}
+  Sign in       tenant "demo" (Entra ID) or "demo-google" (Google Workspace), ${admin.email} / ${admin.password}
 
   Entra ID      simulated at ${sim.url} with ${USERS + 10} users and nested groups
+  Google        simulated at ${googleSim.url} with ${workspace.userIds.length} users, org units, nested groups
   Outbox        curl -H "Authorization: Bearer ${operatorToken}" ${service.url}/api/outbox
 
   In the UI: User synchronization → Connect → Sync now. Ctrl-C stops everything.
@@ -82,6 +132,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     service
       .stop()
       .then(() => sim.stop())
+      .then(() => googleSim.stop())
       .catch((error: unknown) => console.error("stopping the demo failed:", error))
       .finally(() => process.exit(0));
   });

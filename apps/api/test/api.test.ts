@@ -285,15 +285,18 @@ describe("user synchronization", () => {
     }
   });
 
-  test("the catalog lists Entra ID and Google (coming soon) with JSON Schemas", async () => {
+  test("the catalog lists Entra ID and Google Workspace with JSON Schemas", async () => {
     const catalog = await api.call("GET", "/api/user-sync/connectors", { token: acme.token });
     expect(
       catalog.json.items.map((item: { type: string; status: string }) => [item.type, item.status]),
     ).toEqual([
       ["entra-id", "available"],
-      ["google", "coming-soon"],
+      ["google", "available"],
     ]);
     expect(catalog.json.items[0].settingsSchema.properties.applicationId).toBeDefined();
+    expect(catalog.json.items[1].settingsSchema.properties.adminEmail.title).toBe(
+      "Administrator to impersonate",
+    );
   });
 
   test("a connection is created as draft, its secret write-only; bad settings are a 400", async () => {
@@ -575,15 +578,14 @@ describe("user synchronization", () => {
     expect(synced.json.items).toHaveLength(123);
   });
 
-  test("the Google connector refuses to connect: 422 connector_unavailable", async () => {
-    const created = await api.call("POST", "/api/user-sync/connections", {
+  test("a Google connection with a malformed service account key is a 400 at save", async () => {
+    const result = await api.call("POST", "/api/user-sync/connections", {
       token: acme.token,
-      body: { type: "google", settings: { adminEmail: "admin@acme.test" }, secret: "{}" },
+      body: { type: "google", settings: { adminEmail: "admin@acme.test" }, secret: "{not json" },
     });
-    const result = await api.call("POST", `/api/user-sync/connections/${created.json.id}/connect`, {
-      token: acme.token,
-    });
-    expect([result.status, result.json.error.code]).toEqual([422, "connector_unavailable"]);
+    expect([result.status, result.json.error.code]).toEqual([400, "validation_failed"]);
+    expect(result.json.error.message).toContain("not valid JSON");
+    expect(result.json.error.details[0].path).toEqual(["secret"]);
   });
 
   test("the connection secret is stored encrypted: its plaintext is nowhere in the database file", async () => {

@@ -34,25 +34,35 @@ export const GRAPH_USER_STRING_FIELDS = [
   "userType",
 ] as const;
 
-const guid = (title: string) =>
+const guid = (title: string, description: string) =>
   z
     .guid({ error: `${title} must be a GUID like 00000000-0000-0000-0000-000000000000.` })
     .transform((value) => value.toLowerCase())
-    .meta({ title });
+    .meta({ title, description });
 
 export const entraSettings = z
   .object({
-    applicationId: guid("Application (client) ID"),
-    directoryId: guid("Directory (tenant) ID"),
+    applicationId: guid(
+      "Application (client) ID",
+      "On the app registration's Overview page in the Microsoft Entra admin center.",
+    ),
+    directoryId: guid(
+      "Directory (tenant) ID",
+      "On the same Overview page: the directory the application belongs to.",
+    ),
     groups: z
       .discriminatedUnion("mode", [
         z.object({ mode: z.literal("none") }),
         z.object({
           mode: z.literal("selected"),
           ids: z
-            .array(guid("Group object ID"))
+            .array(guid("Group object ID", "A group's Object ID, from its Overview page."))
             .min(1, "Select at least one group.")
-            .max(50, "At most 50 groups can be selected."),
+            .max(50, "At most 50 groups can be selected.")
+            .meta({
+              title: "Group object IDs",
+              description: "Up to 50 groups; members of groups nested in them are included.",
+            }),
         }),
       ])
       .default({ mode: "none" })

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ChangeStream } from "./changes.ts";
 import { cleanDirectoryGroup, cleanUserPages } from "./directory-text.ts";
 import type { ConnectErrorCode } from "./errors.ts";
+import type { SignInProvider } from "./sign-in.ts";
 
 /** Structured logger handed to connectors. Never pass secrets to it. */
 export interface ConnectorLogger {
@@ -89,6 +90,8 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   readChanges?(input: ReadInput<z.output<S>>, cursor: string | null): ChangeStream;
   /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
+  /** Sign in through the directory (spec §4.10), when the connector offers it. */
+  signInProvider?: SignInProvider<z.output<S>>;
 }
 
 const guarded = new WeakSet<object>();

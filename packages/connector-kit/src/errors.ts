@@ -5,6 +5,7 @@ export const CONNECT_ERROR_CODES = [
   "unknown_application",
   "unknown_directory",
   "missing_permission",
+  "admin_not_found",
   "group_not_found",
   "directory_unreachable",
   "connector_unavailable",

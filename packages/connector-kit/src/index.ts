@@ -4,4 +4,5 @@ export * from "./connector.ts";
 export * from "./directory-text.ts";
 export * from "./errors.ts";
 export * from "./registry.ts";
+export * from "./sign-in.ts";
 export * from "./sync-options.ts";

@@ -37,8 +37,14 @@ export const syncOptionsShape = (templateFields: readonly string[], defaultTempl
   }),
   deletionLimit: z
     .object({
-      percent: z.number().int().min(0).max(100).default(10).meta({ title: "Percent of users" }),
-      minimum: z.number().int().min(0).default(20).meta({ title: "At least" }),
+      percent: z.number().int().min(0).max(100).default(10).meta({
+        title: "Percent of users",
+        description: "The limit as a share of the connection's synced users.",
+      }),
+      minimum: z.number().int().min(0).default(20).meta({
+        title: "At least",
+        description: "The limit is never lower than this many users.",
+      }),
     })
     .default({ percent: 10, minimum: 20 })
     .meta({

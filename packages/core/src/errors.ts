@@ -1,3 +1,4 @@
+import type { ConnectErrorCode } from "@roster/connector-kit";
 /**
  * The API contract's error codes. Core throws `DomainError(code, …)`; the API maps
  * each code to its HTTP status in one table (apps/api/src/http/errors.ts).
@@ -24,16 +25,8 @@ export const DOMAIN_ERROR_CODES = [
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number] | ConnectFailureCode;
 
-/** Connect failures (422) carry the connector's own code. */
-export type ConnectFailureCode =
-  | "invalid_secret"
-  | "secret_expired"
-  | "unknown_application"
-  | "unknown_directory"
-  | "missing_permission"
-  | "group_not_found"
-  | "directory_unreachable"
-  | "connector_unavailable";
+/** Connect failures (422) carry the connector's own code (the kit's `CONNECT_ERROR_CODES`). */
+export type ConnectFailureCode = ConnectErrorCode;
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;

@@ -24,7 +24,7 @@ export const errors = {
   409: errorResponse("conflict with the current state"),
   413: errorResponse("payload_too_large"),
   422: errorResponse(
-    "connect failed: invalid_secret, secret_expired, unknown_application, unknown_directory, missing_permission, group_not_found, directory_unreachable, connector_unavailable",
+    "connect failed: invalid_secret, secret_expired, unknown_application, unknown_directory, missing_permission, admin_not_found, group_not_found, directory_unreachable, connector_unavailable",
   ),
   429: errorResponse("rate_limited"),
 };

@@ -32,7 +32,14 @@ export type ToyDirectory = {
 };
 
 export const toySettings = z.object({
-  groupIds: z.array(z.string()).default([]),
+  groupIds: z.array(z.string()).default([]).meta({
+    title: "Groups",
+    description: "Ids of the groups to synchronize as application groups.",
+  }),
+  users: z.enum(["all", "selectedGroups"]).default("all").meta({
+    title: "Users",
+    description: "All: every user. Selected groups: members of the groups above.",
+  }),
   ...syncOptionsShape(TOY_TEMPLATE_FIELDS, "%username%"),
 });
 
@@ -58,7 +65,9 @@ export const toyConnector = (
         ? { ok: false, code: "invalid_secret", message: "The toy secret is wrong." }
         : { ok: true };
     },
-    async *readUsers({ signal, fields }) {
+    async *readUsers({ settings, secret, signal, fields }) {
+      if (secret === "wrong")
+        throw new ConnectorError("invalid_secret", "The toy secret is wrong.");
       // Like a real directory, return the requested fields; names come from the user itself.
       const withFields = (user: DirectoryUser): DirectoryUser => ({
         ...user,
@@ -71,13 +80,23 @@ export const toyConnector = (
         ),
       });
       const size = directory.pageSize ?? 100;
-      for (let start = 0, page = 0; start < directory.users.length; start += size, page += 1) {
+      // Selected groups: each member once, however many selected groups hold it.
+      const members = new Set(
+        directory.groups
+          .filter((group) => settings.groupIds.includes(group.externalId))
+          .flatMap((group) => group.memberIds),
+      );
+      const users =
+        settings.users === "all"
+          ? directory.users
+          : directory.users.filter((user) => members.has(user.externalId));
+      for (let start = 0, page = 0; start < users.length; start += size, page += 1) {
         if (signal?.aborted) throw new ConnectorError("aborted", "The read was aborted.");
         if (directory.failAfterPage !== undefined && page >= directory.failAfterPage) {
           throw new ConnectorError("read_failed", `The toy directory failed on page ${page + 1}.`);
         }
         await directory.beforePage?.(page);
-        yield directory.users.slice(start, start + size).map(withFields);
+        yield users.slice(start, start + size).map(withFields);
       }
     },
     // Incremental reads: the cursor is a snapshot of the users as last read; changes are the diff.
@@ -140,3 +159,5 @@ export const toyUser = (
   attributes: { username: externalId },
   ...overrides,
 });
+
+export * from "./conformance.ts";
