@@ -32,6 +32,7 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
     }),
     tracker: new RunTracker(),
     leaseMs: config.ROSTER_RUN_LEASE_SECONDS * 1000,
+    maxConnectionsPerTenant: config.ROSTER_MAX_CONNECTIONS_PER_TENANT,
     instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   };
 }

@@ -52,7 +52,9 @@ export const entraSettings = z
           ids: z
             .array(guid("Group object ID"))
             .min(1, "Select at least one group.")
-            .max(50, "At most 50 groups can be selected."),
+            .max(50, "At most 50 groups can be selected.")
+            // Each id costs Graph calls on every connect and run: read each group once.
+            .transform((ids) => [...new Set(ids)]),
         }),
       ])
       .default({ mode: "none" })
