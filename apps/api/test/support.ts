@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
-import { createKeyring, memoryLogger, parseSecretKey, RunTracker, systemClock } from "@roster/core";
+import {
+  type CoreDeps,
+  createKeyring,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
@@ -20,7 +27,11 @@ const peer = (address: string) => ({
 
 /** The API over a fresh database file, with the Entra simulator as the directory. */
 export async function testApi(
-  options: { users?: number; app?: Partial<Parameters<typeof createApp>[0]> } = {},
+  options: {
+    users?: number;
+    app?: Partial<Parameters<typeof createApp>[0]>;
+    deps?: Partial<CoreDeps>;
+  } = {},
 ) {
   const directory = new SimDirectory();
   const entra = generateTenant(directory, { users: options.users ?? 120, seed: 5 });
@@ -45,6 +56,7 @@ export async function testApi(
     ]),
     email: createEmailTransport({}),
     tracker: new RunTracker(),
+    ...options.deps,
   };
   const app = createApp({
     deps,
