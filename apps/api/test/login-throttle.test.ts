@@ -2,10 +2,13 @@
  * Issue 12, finding 5: the login rate limit trusted any X-Forwarded-For, keyed on untrimmed
  * input, and without a proxy put every client on one key, so anyone could lock out anyone.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { testApi } from "./support.ts";
 
 type Api = Awaited<ReturnType<typeof testApi>>;
+
+// Each wrong password costs an argon2 verification (~50 ms idle, several times that on a busy machine).
+setDefaultTimeout(30_000);
 
 let api: Api;
 let password: string;
