@@ -25,7 +25,7 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
     if (!origin || origin !== c.get("publicOrigin")) {
       throw new DomainError(
         "forbidden",
-        "Cross-site request refused: the Origin header must match this site.",
+        `Cross-site request refused: the Origin header must be ${c.get("publicOrigin")} (ROSTER_PUBLIC_URL).`,
       );
     }
   }
