@@ -142,7 +142,7 @@ if (!values["no-latency"]) {
   const sim = await spawnSim(size, 999);
   const warm = await roster(sim);
   await warm.sync();
-  const app = createApp({ deps: warm.deps, localOutbox: true });
+  const app = createApp({ deps: warm.deps, localOutbox: true, publicUrl: "http://localhost" });
   const deepRow = (
     await warm.deps.db.client.execute({
       sql: "select id, created_at from users where tenant_id = ? order by created_at, id limit 1 offset ?",

@@ -233,7 +233,7 @@ describe("storage faults", () => {
     const result = await env.run();
     expect(result.outcome).toBe("failed");
     expect(result.error).toContain("database refused writes");
-    const app = createApp({ deps: env.deps, localOutbox: true });
+    const app = createApp({ deps: env.deps, localOutbox: true, publicUrl: "http://localhost" });
     expect((await app.request("/health")).status).toBe(200);
     const orphans = await env.handle.client.execute(
       "select count(*) as n from users u where connection_id is not null and not exists (select 1 from user_aliases a where a.user_id = u.id)",

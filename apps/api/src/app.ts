@@ -1,12 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { CoreDeps } from "@roster/core";
-import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
-import { secureHeaders } from "hono/secure-headers";
+import { trustedProxies } from "./http/client-address.ts";
+import { contentSecurityPolicy } from "./http/content-security-policy.ts";
 import type { AppEnv } from "./http/env.ts";
 import { errorBody, handleError, zodDetails } from "./http/errors.ts";
-import { createRateLimiter } from "./http/rate-limit.ts";
+import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { apiReferenceRoutes } from "./routes/api-reference.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { userSyncRoutes } from "./routes/user-sync.ts";
@@ -18,14 +19,19 @@ export type AppOptions = {
   operatorToken?: string;
   /** True when email goes to the local outbox (the operator may read it). */
   localOutbox: boolean;
-  /** Sign-in attempts per client and account per minute. */
-  loginLimit?: number;
+  /** `ROSTER_PUBLIC_URL`: the origin cookie writes must come from; https makes cookies Secure. */
+  publicUrl: string;
+  /** `ROSTER_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client. */
+  trustedProxies?: readonly string[];
+  /** Login throttling limits (defaults in `DEFAULT_LOGIN_THROTTLE`). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The whole HTTP surface, built without a port so tests call `app.request()`. */
 export function createApp(options: AppOptions) {
+  const publicUrl = new URL(options.publicUrl);
   const app = new OpenAPIHono<AppEnv>({
     // Request validation failures leave in the contract's shape, with the field issues.
     defaultHook: (result, c) => {
@@ -42,6 +48,7 @@ export function createApp(options: AppOptions) {
     const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
     c.set("deps", options.deps);
     c.set("requestId", requestId);
+    c.set("publicOrigin", publicUrl.origin);
     c.set("log", options.deps.log.child({ requestId }));
     const started = performance.now();
     await next();
@@ -55,7 +62,7 @@ export function createApp(options: AppOptions) {
       });
     }
   });
-  app.use("*", secureHeaders({ contentSecurityPolicy: undefined }));
+  app.use("*", contentSecurityPolicy());
   app.use(
     "/api/*",
     bodyLimit({
@@ -79,8 +86,18 @@ export function createApp(options: AppOptions) {
     name: "roster_session",
   });
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "operator", {
+    type: "http",
+    scheme: "bearer",
+    description: "ROSTER_OPERATOR_TOKEN",
+  });
+
   healthRoutes(app);
-  accountRoutes(app, createRateLimiter({ limit: options.loginLimit ?? 10, windowMs: 60_000 }));
+  accountRoutes(app, {
+    throttle: createLoginThrottle(options.loginThrottle),
+    trustedProxies: trustedProxies(options.trustedProxies ?? []),
+    secureCookies: publicUrl.protocol === "https:",
+  });
   userSyncRoutes(app);
   operatorRoutes(app, { operatorToken: options.operatorToken, localOutbox: options.localOutbox });
 
@@ -92,7 +109,7 @@ export function createApp(options: AppOptions) {
       description: "Keeps an application's users in step with its customers' identity directories.",
     },
   });
-  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "Roster API" }));
+  apiReferenceRoutes(app);
   webRoutes(app);
   return app;
 }

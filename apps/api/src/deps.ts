@@ -34,6 +34,7 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
       from: config.MAIL_FROM,
     }),
     leaseMs,
+    maxConnectionsPerTenant: config.ROSTER_MAX_CONNECTIONS_PER_TENANT,
     instanceId: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   };
   deps.tracker = new RunTracker({

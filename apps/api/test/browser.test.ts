@@ -15,10 +15,17 @@ let base: string;
 let admin: Awaited<ReturnType<Awaited<ReturnType<typeof testApi>>["createTenant"]>>;
 
 beforeAll(async () => {
-  api = await testApi({ users: 60 });
-  admin = await api.createTenant("contoso");
-  server = Bun.serve({ port: 0, fetch: api.app.fetch });
+  // The port comes first: the app needs its public URL (the CSRF origin) when it is built.
+  let app: { fetch: (request: Request, server: unknown) => Response | Promise<Response> } | null =
+    null;
+  server = Bun.serve({
+    port: 0,
+    fetch: (request, self) => app?.fetch(request, self) ?? new Response(null, { status: 503 }),
+  });
   base = `http://localhost:${server.port}`;
+  api = await testApi({ users: 60, app: { publicUrl: base } });
+  app = api.app;
+  admin = await api.createTenant("contoso");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -149,4 +156,33 @@ describe("admin UI in a real browser", () => {
     expect(users.json.items).toHaveLength(63);
     await page.close();
   }, 90_000);
+});
+
+describe("Content-Security-Policy in a real browser", () => {
+  test("the API reference renders from this origin alone, with no policy violation", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const violations: string[] = [];
+    const foreign: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    page.on("request", (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith("data:")) {
+        foreign.push(request.url());
+      }
+    });
+    await page.goto(`${base}/api/docs`);
+    const rendered = await page
+      .getByText("Create a tenant with its first administrator")
+      .first()
+      .waitFor({ timeout: 40_000 })
+      .then(() => true)
+      .catch(() => false);
+    expect({ rendered, violations, foreign }).toEqual({
+      rendered: true,
+      violations: [],
+      foreign: [],
+    });
+    await page.close();
+  }, 60_000);
 });

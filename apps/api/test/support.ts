@@ -4,16 +4,35 @@ import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
-import { createKeyring, memoryLogger, parseSecretKey, RunTracker, systemClock } from "@roster/core";
+import {
+  type CoreDeps,
+  createKeyring,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
 import { createApp } from "../src/app.ts";
 
 export const OPERATOR_TOKEN = "operator-token-for-tests-0123456789";
+export const PUBLIC_URL = "http://roster.test";
+
+/** What Bun's server hands `fetch` as its second argument: `requestIP` for `getConnInfo`. */
+const peer = (address: string) => ({
+  requestIP: () => ({ address, family: address.includes(":") ? "IPv6" : "IPv4", port: 40000 }),
+});
 
 /** The API over a fresh database file, with the Entra simulator as the directory. */
-export async function testApi(options: { users?: number } = {}) {
+export async function testApi(
+  options: {
+    users?: number;
+    app?: Partial<Parameters<typeof createApp>[0]>;
+    deps?: Partial<CoreDeps>;
+  } = {},
+) {
   const directory = new SimDirectory();
   const entra = generateTenant(directory, { users: options.users ?? 120, seed: 5 });
   const sim: EntraSim = await startEntraSim({ directory });
@@ -37,31 +56,54 @@ export async function testApi(options: { users?: number } = {}) {
     ]),
     email: createEmailTransport({}),
     tracker: new RunTracker(),
+    ...options.deps,
   };
-  const app = createApp({ deps, operatorToken: OPERATOR_TOKEN, localOutbox: true, loginLimit: 5 });
+  const app = createApp({
+    deps,
+    operatorToken: OPERATOR_TOKEN,
+    localOutbox: true,
+    publicUrl: PUBLIC_URL,
+    loginThrottle: { freeFailures: 5 },
+    ...options.app,
+  });
   const bodies: string[] = [];
 
   /** Calls the app like a client would; every response body is kept to scan for secrets. */
   const call = async (
     method: string,
     path: string,
-    init: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    init: {
+      token?: string;
+      body?: unknown;
+      /** A body sent as is, e.g. malformed JSON. */
+      raw?: string;
+      headers?: Record<string, string>;
+      /** The peer address Bun's server would report (default 192.0.2.1). */
+      from?: string;
+    } = {},
   ) => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    const response = await app.request(`http://roster.test${path}`, {
-      method,
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
+    if (init.body !== undefined || init.raw !== undefined) {
+      if (!headers["content-type"]) headers["content-type"] = "application/json";
+    }
+    const response = await app.request(
+      `${PUBLIC_URL}${path}`,
+      {
+        method,
+        headers,
+        body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+      },
+      peer(init.from ?? "192.0.2.1"),
+    );
     const text = await response.text();
     bodies.push(text);
+    const isJson = response.headers.get("content-type")?.includes("json");
     return {
       status: response.status,
       headers: response.headers,
       text,
-      json: text ? JSON.parse(text) : null,
+      json: text && isJson ? JSON.parse(text) : null,
     };
   };
 

@@ -59,6 +59,8 @@ export const entraSettings = z
             .array(guid("Group object ID", "A group's Object ID, from its Overview page."))
             .min(1, "Select at least one group.")
             .max(50, "At most 50 groups can be selected.")
+            // Each id costs Graph calls on every connect and run: read each group once.
+            .transform((ids) => [...new Set(ids)])
             .meta({
               title: "Group object IDs",
               description: "Up to 50 groups; members of groups nested in them are included.",

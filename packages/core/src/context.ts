@@ -23,6 +23,8 @@ export type CoreDeps = {
   instanceId?: string;
   /** How long a run stays claimed without a heartbeat (default 2 minutes). */
   leaseMs?: number;
+  /** Connections one tenant may have (default 20, `ROSTER_MAX_CONNECTIONS_PER_TENANT`). */
+  maxConnectionsPerTenant?: number;
   /** Runs executing in this process, so shutdown can wait for them. */
   tracker?: RunTracker;
 };

@@ -15,7 +15,10 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
       unknown,
       unknown,
     ];
-    if (typeof at === "number" && typeof id === "string") return { at, id };
+    // JSON.parse reads 1e999 as Infinity, which no Date can hold (it was a 500).
+    if (Number.isSafeInteger(at) && typeof id === "string" && id.length <= 64) {
+      return { at: at as number, id };
+    }
   } catch {
     // fall through to the error below
   }

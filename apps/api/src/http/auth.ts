@@ -20,11 +20,12 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
   if (!session)
     throw new DomainError("unauthenticated", "Your session has expired; sign in again.");
   if (!bearer && UNSAFE.has(c.req.method)) {
+    // The public URL, not the request's: behind a TLS proxy the request says http://internal.
     const origin = c.req.header("origin");
-    if (!origin || origin !== new URL(c.req.url).origin) {
+    if (!origin || origin !== c.get("publicOrigin")) {
       throw new DomainError(
         "forbidden",
-        "Cross-site request refused: the Origin header must match this site.",
+        `Cross-site request refused: the Origin header must be ${c.get("publicOrigin")} (ROSTER_PUBLIC_URL).`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import type { CoreDeps, Logger } from "@roster/core";
+import type { SecureHeadersVariables } from "hono/secure-headers";
 
 /** The signed-in caller, resolved from a bearer token or the session cookie. */
 export type Session = {
@@ -11,10 +12,12 @@ export type Session = {
 };
 
 export type AppEnv = {
-  Variables: {
+  Variables: SecureHeadersVariables & {
     deps: CoreDeps;
     log: Logger;
     requestId: string;
+    /** Origin of `ROSTER_PUBLIC_URL`: the CSRF check's expected Origin. */
+    publicOrigin: string;
     session: Session;
   };
 };

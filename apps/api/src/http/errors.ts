@@ -17,10 +17,14 @@ const STATUS: Partial<Record<DomainErrorCode, ContentfulStatusCode>> = {
   email_taken: 409,
   slug_taken: 409,
   sync_in_progress: 409,
+  preview_in_progress: 409,
+  connect_in_progress: 409,
+  too_many_connections: 409,
   not_connected: 409,
   not_needs_review: 409,
   last_administrator: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
 };
@@ -48,7 +52,17 @@ export function handleError(error: Error, c: Context<AppEnv>) {
         errorBody("validation_failed", error.message || "The request is malformed."),
         400,
       );
-    return c.json(errorBody("internal", error.message), status as ContentfulStatusCode);
+    if (status === 415)
+      return c.json(
+        errorBody(
+          "unsupported_media_type",
+          "Send the body as JSON (Content-Type: application/json).",
+        ),
+        415,
+      );
+    // Any other status Hono raises keeps its status; only a real 5xx is `internal`.
+    const code = status >= 500 ? "internal" : "bad_request";
+    return c.json(errorBody(code, error.message), status as ContentfulStatusCode);
   }
   c.get("log")?.error("request failed", {
     error: error.message,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp } from "../http/schemas.ts";
+import { NewPassword, RoleNames, Timestamp } from "../http/schemas.ts";
 
 export const TenantSchema = z
   .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: Timestamp })
@@ -36,11 +36,8 @@ export const CreateUserSchema = z
     email: z.email(),
     firstName: z.string().trim().min(1).max(100),
     lastName: z.string().trim().min(1).max(100),
-    password: z.string().min(10, "At least 10 characters").max(200),
-    roles: z
-      .array(z.string())
-      .optional()
-      .meta({ example: ["User"] }),
+    password: NewPassword,
+    roles: RoleNames.optional(),
   })
   .openapi("CreateUser");
 
@@ -49,7 +46,7 @@ export const UpdateUserSchema = z
     email: z.email().optional(),
     firstName: z.string().trim().min(1).max(100).optional(),
     lastName: z.string().trim().min(1).max(100).optional(),
-    roles: z.array(z.string()).optional(),
+    roles: RoleNames.optional(),
     aliases: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
   })
   .openapi("UpdateUser");

@@ -1,3 +1,4 @@
+import type { BlockList } from "node:net";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   createUser,
@@ -17,10 +18,12 @@ import {
 } from "@roster/core";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ctxOf, requirePermission, requireSession, SESSION_COOKIE } from "../http/auth.ts";
+import { clientAddress } from "../http/client-address.ts";
 import type { AppEnv } from "../http/env.ts";
-import type { createRateLimiter } from "../http/rate-limit.ts";
+import { accountKey, type LoginThrottle } from "../http/login-throttle.ts";
 import {
-  errors,
+  ErrorSchema,
+  errorsOf,
   IdParam,
   jsonBody,
   jsonResponse,
@@ -40,12 +43,13 @@ import {
 } from "./account-schemas.ts";
 
 const security = sessionSecurity;
-const guarded = { 401: errors[401], 403: errors[403] };
+const guarded = { session: true, permission: true };
+const usersPermission = { "x-permission": PERMISSIONS.users };
 
 /** Session, users, groups and notifications. */
 export function accountRoutes(
   app: OpenAPIHono<AppEnv>,
-  loginLimiter: ReturnType<typeof createRateLimiter>,
+  options: { throttle: LoginThrottle; trustedProxies: BlockList; secureCookies: boolean },
 ) {
   app.openapi(
     createRoute({
@@ -59,21 +63,25 @@ export function accountRoutes(
           z.object({ token: z.string(), user: UserSchema, expiresAt: z.string() }),
           "Signed in; also sets the roster_session cookie",
         ),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        429: errors[429],
+        ...errorsOf({ body: true, also: [401, 429] }),
+        403: jsonResponse(ErrorSchema, "sso_required: this account signs in with its directory"),
       },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const client = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
-      loginLimiter.hit(`${client}|${body.tenant.toLowerCase()}|${body.email.toLowerCase()}`);
-      const result = await login(c.get("deps"), body);
+      const address = clientAddress(c, options.trustedProxies);
+      const account = accountKey(body.tenant, body.email);
+      options.throttle.check(address, account);
+      const result = await login(c.get("deps"), body).catch((error: unknown) => {
+        options.throttle.failed(address, account);
+        throw error;
+      });
+      options.throttle.succeeded(address, account);
       setCookie(c, SESSION_COOKIE, result.token, {
         httpOnly: true,
         sameSite: "Lax",
-        secure: new URL(c.req.url).protocol === "https:",
+        // From ROSTER_PUBLIC_URL: behind a TLS proxy the request itself arrives as http.
+        secure: options.secureCookies,
         path: "/",
         expires: new Date(result.expiresAt),
       });
@@ -89,7 +97,10 @@ export function accountRoutes(
       tags: ["Session"],
       security,
       summary: "Sign out",
-      responses: { 204: { description: "Signed out" }, 401: errors[401] },
+      responses: {
+        204: { description: "Signed out" },
+        ...errorsOf({ session: true, unsafe: true }),
+      },
     }),
     async (c) => {
       const token =
@@ -114,7 +125,7 @@ export function accountRoutes(
           z.object({ user: UserSchema, tenant: TenantSchema, permissions: z.array(z.string()) }),
           "Me",
         ),
-        401: errors[401],
+        ...errorsOf({ session: true }),
       },
     }),
     async (c) => c.json(await me(ctxOf(c)), 200),
@@ -128,13 +139,13 @@ export function accountRoutes(
       method: "get",
       path: "/api/users",
       tags: users,
+      ...usersPermission,
       security,
       summary: "List users",
       request: { query: UserQuery },
       responses: {
         200: jsonResponse(listOf(UserSchema, "UserList"), "Users"),
-        ...guarded,
-        400: errors[400],
+        ...errorsOf({ ...guarded, input: true }),
       },
     }),
     async (c) => {
@@ -150,14 +161,13 @@ export function accountRoutes(
       method: "post",
       path: "/api/users",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Create a password user",
       request: { body: jsonBody(CreateUserSchema) },
       responses: {
         201: jsonResponse(UserSchema, "Created"),
-        ...guarded,
-        400: errors[400],
-        409: errors[409],
+        ...errorsOf({ ...guarded, body: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) => c.json(await createUser(ctxOf(c), c.req.valid("json")), 201),
@@ -167,10 +177,14 @@ export function accountRoutes(
       method: "get",
       path: "/api/users/{id}",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Get a user",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(UserSchema, "The user"), ...guarded, 404: errors[404] },
+      responses: {
+        200: jsonResponse(UserSchema, "The user"),
+        ...errorsOf({ ...guarded, id: true }),
+      },
     }),
     async (c) => c.json(await getUser(ctxOf(c), c.req.valid("param").id), 200),
   );
@@ -179,15 +193,13 @@ export function accountRoutes(
       method: "patch",
       path: "/api/users/{id}",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Change a user",
       request: { params: IdParam, body: jsonBody(UpdateUserSchema) },
       responses: {
         200: jsonResponse(UserSchema, "Updated"),
-        ...guarded,
-        400: errors[400],
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, body: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) =>
@@ -198,14 +210,13 @@ export function accountRoutes(
       method: "delete",
       path: "/api/users/{id}",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Delete a user (soft)",
       request: { params: IdParam },
       responses: {
         204: { description: "Deleted" },
-        ...guarded,
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) => {
@@ -221,10 +232,14 @@ export function accountRoutes(
       method: "get",
       path: "/api/groups",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Synchronized groups",
       request: { query: PageQuery },
-      responses: { 200: jsonResponse(listOf(GroupSchema, "GroupList"), "Groups"), ...guarded },
+      responses: {
+        200: jsonResponse(listOf(GroupSchema, "GroupList"), "Groups"),
+        ...errorsOf({ ...guarded, input: true }),
+      },
     }),
     async (c) => c.json(await listGroups(ctxOf(c), c.req.valid("query")), 200),
   );
@@ -233,13 +248,13 @@ export function accountRoutes(
       method: "get",
       path: "/api/groups/{id}/members",
       tags: users,
+      ...usersPermission,
       security,
       summary: "Members of a synchronized group",
       request: { params: IdParam, query: PageQuery },
       responses: {
         200: jsonResponse(listOf(UserSchema, "GroupMemberList"), "Members"),
-        ...guarded,
-        404: errors[404],
+        ...errorsOf({ ...guarded, id: true, input: true }),
       },
     }),
     async (c) =>
@@ -259,7 +274,7 @@ export function accountRoutes(
       request: { query: PageQuery.extend({ unread: z.enum(["true", "false"]).optional() }) },
       responses: {
         200: jsonResponse(listOf(NotificationSchema, "NotificationList"), "Notifications"),
-        401: errors[401],
+        ...errorsOf({ session: true, input: true }),
       },
     }),
     async (c) => {
@@ -278,7 +293,10 @@ export function accountRoutes(
       security,
       summary: "Mark one read",
       request: { params: IdParam },
-      responses: { 204: { description: "Read" }, 401: errors[401], 404: errors[404] },
+      responses: {
+        204: { description: "Read" },
+        ...errorsOf({ session: true, id: true, unsafe: true }),
+      },
     }),
     async (c) => {
       await markNotificationRead(ctxOf(c), c.req.valid("param").id);
@@ -292,7 +310,10 @@ export function accountRoutes(
       tags: notifications,
       security,
       summary: "Mark all read",
-      responses: { 204: { description: "Read" }, 401: errors[401] },
+      responses: {
+        204: { description: "Read" },
+        ...errorsOf({ session: true, unsafe: true }),
+      },
     }),
     async (c) => {
       await markAllNotificationsRead(ctxOf(c));

@@ -4,10 +4,11 @@ import { createTenant, DomainError, listOutbox } from "@roster/core";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/env.ts";
 import {
-  errors,
+  errorsOf,
   jsonBody,
   jsonResponse,
   listOf,
+  NewPassword,
   operatorSecurity,
   PageQuery,
   Timestamp,
@@ -31,7 +32,7 @@ const CreateTenantSchema = z
     name: z.string().trim().min(1).max(200),
     admin: z.object({
       email: z.email(),
-      password: z.string().min(10, "At least 10 characters").max(200),
+      password: NewPassword,
       firstName: z.string().trim().min(1).max(100),
       lastName: z.string().trim().min(1).max(100),
     }),
@@ -78,9 +79,7 @@ export function operatorRoutes(
       request: { body: jsonBody(CreateTenantSchema) },
       responses: {
         201: jsonResponse(z.object({ tenant: TenantSchema, admin: UserSchema }), "Created"),
-        400: errors[400],
-        401: errors[401],
-        409: errors[409],
+        ...errorsOf({ operator: true, body: true, also: [404, 409] }),
       },
     }),
     async (c) => c.json(await createTenant(c.get("deps"), c.req.valid("json")), 201),
@@ -96,8 +95,7 @@ export function operatorRoutes(
       request: { query: PageQuery },
       responses: {
         200: jsonResponse(listOf(OutboxItem, "OutboxList"), "Messages, newest first"),
-        401: errors[401],
-        404: errors[404],
+        ...errorsOf({ operator: true, input: true, also: [404] }),
       },
     }),
     async (c) => {

@@ -10,7 +10,7 @@ import {
   listConnections,
   listRuns,
   PERMISSIONS,
-  previewSync,
+  previewConnection,
   setAutoSync,
   triggerSync,
   updateConnection,
@@ -18,7 +18,7 @@ import {
 import { ctxOf, requirePermission, requireSession } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import {
-  errors,
+  errorsOf,
   IdParam,
   jsonBody,
   jsonResponse,
@@ -38,7 +38,8 @@ import {
 
 const tags = ["User synchronization"];
 const security = sessionSecurity;
-const guarded = { 401: errors[401], 403: errors[403] };
+const guarded = { session: true, permission: true };
+const userSyncPermission = { "x-permission": PERMISSIONS.userSync };
 const RunIdParam = z.object({ runId: z.string().min(1).max(64) });
 
 /** The API contract's *User synchronization* section, behind Pages.Administration.UserSync. */
@@ -50,11 +51,12 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "get",
       path: "/api/user-sync/connectors",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Directories that can be connected, with their settings as JSON Schema",
       responses: {
         200: jsonResponse(z.object({ items: z.array(ConnectorSchema) }), "The connector catalog"),
-        ...guarded,
+        ...errorsOf(guarded),
       },
     }),
     (c) =>
@@ -66,13 +68,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "get",
       path: "/api/user-sync/connections",
       tags,
+      ...userSyncPermission,
       security,
       summary: "List connections",
       request: { query: PageQuery },
       responses: {
         200: jsonResponse(listOf(ConnectionSchema, "ConnectionList"), "Connections"),
-        ...guarded,
-        400: errors[400],
+        ...errorsOf({ ...guarded, input: true }),
       },
     }),
     async (c) => c.json(await listConnections(ctxOf(c), c.req.valid("query")), 200),
@@ -83,14 +85,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/api/user-sync/connections",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Create a connection (status draft)",
       request: { body: jsonBody(CreateConnectionSchema) },
       responses: {
         201: jsonResponse(ConnectionSchema, "Created"),
-        ...guarded,
-        400: errors[400],
-        413: errors[413],
+        ...errorsOf({ ...guarded, body: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) => c.json(await createConnection(ctxOf(c), c.req.valid("json")), 201),
@@ -101,13 +102,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "get",
       path: "/api/user-sync/connections/{id}",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Get a connection",
       request: { params: IdParam },
       responses: {
         200: jsonResponse(ConnectionSchema, "The connection"),
-        ...guarded,
-        404: errors[404],
+        ...errorsOf({ ...guarded, id: true }),
       },
     }),
     async (c) => c.json(await getConnection(ctxOf(c), c.req.valid("param").id), 200),
@@ -118,14 +119,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "patch",
       path: "/api/user-sync/connections/{id}",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Change a connection; new credentials or scope return it to draft",
       request: { params: IdParam, body: jsonBody(UpdateConnectionSchema) },
       responses: {
         200: jsonResponse(ConnectionSchema, "Updated"),
-        ...guarded,
-        400: errors[400],
-        404: errors[404],
+        ...errorsOf({ ...guarded, id: true, body: true, unsafe: true }),
       },
     }),
     async (c) =>
@@ -137,10 +137,14 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "delete",
       path: "/api/user-sync/connections/{id}",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Delete a connection (its users stay)",
       request: { params: IdParam },
-      responses: { 204: { description: "Deleted" }, ...guarded, 404: errors[404] },
+      responses: {
+        204: { description: "Deleted" },
+        ...errorsOf({ ...guarded, id: true, unsafe: true }),
+      },
     }),
     async (c) => {
       await deleteConnection(ctxOf(c), c.req.valid("param").id);
@@ -153,14 +157,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/api/user-sync/connections/{id}/connect",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Test credentials, permissions and groups",
       request: { params: IdParam },
       responses: {
         200: jsonResponse(ConnectionSchema, "Connected"),
-        ...guarded,
-        404: errors[404],
-        422: errors[422],
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409, 422] }),
       },
     }),
     async (c) => c.json(await connectConnection(ctxOf(c), c.req.valid("param").id), 200),
@@ -171,14 +174,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/api/user-sync/connections/{id}/sync",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Sync now: starts a run in the background",
       request: { params: IdParam },
       responses: {
         202: jsonResponse(z.object({ run: RunSchema }), "The run, started"),
-        ...guarded,
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) => c.json({ run: await triggerSync(ctxOf(c), c.req.valid("param").id) }, 202),
@@ -189,15 +191,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "put",
       path: "/api/user-sync/connections/{id}/auto-sync",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Synchronize automatically every 24 hours from now, or stop",
       request: { params: IdParam, body: jsonBody(z.object({ enabled: z.boolean() })) },
       responses: {
         200: jsonResponse(ConnectionSchema, "Updated"),
-        ...guarded,
-        400: errors[400],
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, body: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) =>
@@ -212,14 +212,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "get",
       path: "/api/user-sync/connections/{id}/runs",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Runs, newest first",
       request: { params: IdParam, query: PageQuery },
       responses: {
         200: jsonResponse(listOf(RunSchema, "RunList"), "Runs"),
-        ...guarded,
-        400: errors[400],
-        404: errors[404],
+        ...errorsOf({ ...guarded, id: true, input: true }),
       },
     }),
     async (c) =>
@@ -231,17 +230,16 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/api/user-sync/connections/{id}/preview",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Dry run: what a sync would do now; writes nothing",
       request: { params: IdParam },
       responses: {
         200: jsonResponse(PreviewSchema, "The preview"),
-        ...guarded,
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
-    async (c) => c.json(await previewSync(ctxOf(c), c.req.valid("param").id), 200),
+    async (c) => c.json(await previewConnection(ctxOf(c), c.req.valid("param").id), 200),
   );
 
   app.openapi(
@@ -249,10 +247,14 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "get",
       path: "/api/user-sync/runs/{runId}",
       tags,
+      ...userSyncPermission,
       security,
       summary: "A run with its failures and warnings",
       request: { params: RunIdParam },
-      responses: { 200: jsonResponse(RunDetailSchema, "The run"), ...guarded, 404: errors[404] },
+      responses: {
+        200: jsonResponse(RunDetailSchema, "The run"),
+        ...errorsOf({ ...guarded, id: true }),
+      },
     }),
     async (c) => c.json(await getRun(ctxOf(c), c.req.valid("param").runId), 200),
   );
@@ -262,14 +264,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       method: "post",
       path: "/api/user-sync/runs/{runId}/confirm-deletions",
       tags,
+      ...userSyncPermission,
       security,
       summary: "Confirm a needs_review run: runs again with the deletion limit lifted once",
       request: { params: RunIdParam },
       responses: {
         202: jsonResponse(z.object({ run: RunSchema }), "The new run"),
-        ...guarded,
-        404: errors[404],
-        409: errors[409],
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
     async (c) => c.json({ run: await confirmDeletions(ctxOf(c), c.req.valid("param").runId) }, 202),

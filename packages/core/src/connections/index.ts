@@ -1,3 +1,4 @@
+export * from "./exclusive.ts";
 export * from "./expiry.ts";
 export * from "./manage.ts";
 export * from "./views.ts";

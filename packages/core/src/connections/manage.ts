@@ -1,10 +1,11 @@
 import { type Connector, syncOptionsSchema } from "@roster/connector-kit";
 import { type Connection, connections, newId, syncRuns } from "@roster/db";
-import { and, desc, eq } from "drizzle-orm";
+import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
+import { exclusively } from "./exclusive.ts";
 import { type ConnectionView, connectionView } from "./views.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -120,10 +121,29 @@ export type ConnectionInput = {
   secretExpiresAt?: string | null;
 };
 
+export const DEFAULT_MAX_CONNECTIONS_PER_TENANT = 20;
+
+/** Each connection can read a whole directory on a schedule: a tenant gets a bounded number. */
+async function refuseBeyondConnectionLimit(ctx: Ctx): Promise<void> {
+  const limit = ctx.maxConnectionsPerTenant ?? DEFAULT_MAX_CONNECTIONS_PER_TENANT;
+  const [row] = await ctx.db.db
+    .select({ count: count() })
+    .from(connections)
+    .where(eq(connections.tenantId, ctx.tenantId));
+  if ((row?.count ?? 0) >= limit) {
+    throw new DomainError(
+      "too_many_connections",
+      `A tenant can have at most ${limit} connections; delete one first.`,
+      { limit },
+    );
+  }
+}
+
 export async function createConnection(ctx: Ctx, input: ConnectionInput): Promise<ConnectionView> {
   const connector = connectorOf(ctx, input.type);
   const settings = parseSettings(connector, input.settings);
   const secret = parseSecret(connector, input.secret);
+  await refuseBeyondConnectionLimit(ctx);
   const now = ctx.clock.now();
   const [row] = await ctx.db.db
     .insert(connections)
@@ -204,6 +224,11 @@ export const decryptSecret = (deps: CoreDeps, connection: Connection) =>
 /** Tests credentials, permissions and groups; the connection becomes connected or error. */
 export async function connectConnection(ctx: Ctx, id: string): Promise<ConnectionView> {
   const connection = await loadConnection(ctx, id);
+  return exclusively(ctx, "connect", id, () => connectNow(ctx, connection));
+}
+
+async function connectNow(ctx: Ctx, connection: Connection): Promise<ConnectionView> {
+  const id = connection.id;
   const connector = connectorOf(ctx, connection.type);
   const result = await connector.connect({
     settings: connector.settings.parse(connection.settings),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { newId, sessions, tenants, users } from "@roster/db";
+import { connections, newId, sessions, tenants, users } from "@roster/db";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
@@ -17,24 +17,42 @@ const DUMMY_HASH = await Bun.password.hash("not-a-real-password", { algorithm: "
 const invalid = () =>
   new DomainError("invalid_credentials", "The tenant, email or password is not right.");
 
-/** Password sign-in; directory users are told to use their directory (spec §4.10). */
+/** Whether any connection of the tenant belongs to a connector that signs its users in. */
+async function hasSignInProviders(deps: CoreDeps, tenantSlug: string): Promise<boolean> {
+  const rows = await deps.db.db
+    .select({ type: connections.type })
+    .from(connections)
+    .innerJoin(tenants, eq(tenants.id, connections.tenantId))
+    .where(eq(tenants.slug, tenantSlug));
+  return rows.some((row) => deps.connectors.get(row.type)?.signIn !== undefined);
+}
+
+/**
+ * Password sign-in; directory users are told to use their directory (spec §4.10) — but only
+ * where the tenant offers directory sign-in, or the answer would tell a stranger which
+ * emails exist. Every path does the same work (the user lookup, the provider lookup and one
+ * argon2 verification), so the time taken tells nothing either.
+ */
 export async function login(
   deps: CoreDeps,
   input: { tenant: string; email: string; password: string },
 ) {
+  const tenantSlug = input.tenant.trim().toLowerCase();
   const [row] = await deps.db.db
     .select({ user: users })
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
     .where(
       and(
-        eq(tenants.slug, input.tenant.trim().toLowerCase()),
+        eq(tenants.slug, tenantSlug),
         sql`lower(${users.email}) = ${input.email.trim().toLowerCase()}`,
         isNull(users.deletedAt),
       ),
     );
   const user = row?.user;
-  if (user && user.signIn !== "password") {
+  const providers = await hasSignInProviders(deps, tenantSlug);
+  const ok = await Bun.password.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
+  if (user && user.signIn !== "password" && providers) {
     const provider = user.signIn;
     throw new DomainError(
       "sso_required",
@@ -42,7 +60,6 @@ export async function login(
       { provider },
     );
   }
-  const ok = await Bun.password.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user?.passwordHash || !ok) throw invalid();
   const token = randomBytes(32).toString("base64url");
   const now = deps.clock.now();

@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { BUILT_IN_ROLES } from "../permissions.ts";
+import { requireGoodPassword } from "./password-policy.ts";
 import { getUser } from "./users.ts";
 import { tenantView } from "./views.ts";
 
@@ -14,6 +15,7 @@ export type NewTenant = {
 
 /** A tenant with its built-in roles and its first administrator. */
 export async function createTenant(deps: CoreDeps, input: NewTenant) {
+  requireGoodPassword(input.admin.password, ["admin", "password"]);
   const now = deps.clock.now();
   const tenantId = newId("ten");
   const adminId = newId("usr");

@@ -14,6 +14,8 @@ import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
+import { requireGoodPassword } from "./password-policy.ts";
+import { refuseRoleChange } from "./role-assignment.ts";
 import { type UserView, userView } from "./views.ts";
 
 /** Attaches aliases and role names to a page of users: two queries, not two per user. */
@@ -100,10 +102,13 @@ export async function listUsers(
   return { items: await viewsOf(ctx, page.items), nextCursor: page.nextCursor };
 }
 
-async function roleIdsByName(ctx: Ctx, names: string[]): Promise<string[]> {
+type TenantRole = { id: string; name: string; permissions: string[] };
+
+async function rolesByName(ctx: Ctx, requested: string[]): Promise<TenantRole[]> {
+  const names = [...new Set(requested)];
   if (names.length === 0) return [];
   const found = await ctx.db.db
-    .select()
+    .select({ id: roles.id, name: roles.name, permissions: roles.permissions })
     .from(roles)
     .where(and(eq(roles.tenantId, ctx.tenantId), inArray(roles.name, names)));
   const unknown = names.filter((name) => !found.some((role) => role.name === name));
@@ -112,7 +117,15 @@ async function roleIdsByName(ctx: Ctx, names: string[]): Promise<string[]> {
       { path: ["roles"], message: `Unknown role: ${unknown.join(", ")}` },
     ]);
   }
-  return found.map((role) => role.id);
+  return found;
+}
+
+async function rolesOfUser(ctx: Ctx, userId: string): Promise<TenantRole[]> {
+  return ctx.db.db
+    .select({ id: roles.id, name: roles.name, permissions: roles.permissions })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(and(eq(userRoles.userId, userId), eq(roles.tenantId, ctx.tenantId)));
 }
 
 const emailTaken = (email: string) =>
@@ -125,7 +138,10 @@ export async function createUser(
   ctx: Ctx,
   input: { email: string; firstName: string; lastName: string; password: string; roles?: string[] },
 ): Promise<UserView> {
-  const roleIds = await roleIdsByName(ctx, input.roles ?? ["User"]);
+  requireGoodPassword(input.password, ["password"]);
+  const granted = await rolesByName(ctx, input.roles ?? ["User"]);
+  await refuseRoleChange(ctx, { userId: null, before: [], after: granted });
+  const roleIds = granted.map((role) => role.id);
   const now = ctx.clock.now();
   const id = newId("usr");
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
@@ -164,8 +180,11 @@ export async function updateUser(
   },
 ): Promise<UserView> {
   const current = await loadUser(ctx, id);
-  const roleIds = patch.roles ? await roleIdsByName(ctx, patch.roles) : null;
-  if (roleIds && patch.roles && !patch.roles.includes("Administrator"))
+  const granted = patch.roles ? await rolesByName(ctx, patch.roles) : null;
+  if (granted)
+    await refuseRoleChange(ctx, { userId: id, before: await rolesOfUser(ctx, id), after: granted });
+  const roleIds = granted?.map((role) => role.id) ?? null;
+  if (patch.roles && !patch.roles.includes("Administrator"))
     await refuseLastAdministrator(ctx, [id]);
   try {
     await ctx.db.db.transaction(async (tx) => {
