@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ConnectErrorCode } from "./errors.ts";
+import type { SignInProvider } from "./sign-in.ts";
 
 /** Structured logger handed to connectors. Never pass secrets to it. */
 export interface ConnectorLogger {
@@ -81,6 +82,11 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   readUsers(input: ReadInput<z.output<S>>): AsyncIterable<DirectoryUser[]>;
   /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
+  /**
+   * Sign in through the directory (spec §4.10): present when the directory can sign its
+   * synced users in with OpenID Connect. Its `id` must equal `signIn`.
+   */
+  signInProvider?: SignInProvider<z.output<S>>;
 }
 
 /** Identity function that checks a connector object against the interface. */
