@@ -1,3 +1,5 @@
+import type { IdTokenFaults } from "./delegated/code-grant.ts";
+
 /** Faults a test can switch on to see how a client copes with a misbehaving Graph. */
 export type Faults = {
   /** Added before every Graph response. */
@@ -12,6 +14,8 @@ export type Faults = {
   throttleEvery?: { every: number; retryAfterSeconds: number };
   /** Listing pages from this page number on break off mid-body (a dropped connection). */
   dropFromPage?: number;
+  /** ID tokens signed with a key `jwks_uri` does not publish, or with claims overridden. */
+  idToken?: IdTokenFaults;
 };
 
 export type RequestCounts = {

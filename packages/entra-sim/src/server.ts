@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { ensureCertificate } from "./certs.ts";
 import { controlRoutes } from "./control.ts";
+import { createCodeStore } from "./delegated/codes.ts";
+import { createIdTokenSigner } from "./delegated/id-tokens.ts";
 import { emptyCounts, type Faults, type RequestCounts } from "./faults.ts";
 import { graphRoutes } from "./graph/routes.ts";
 import { SimDirectory } from "./model.ts";
@@ -18,6 +20,8 @@ export type EntraSimOptions = {
   certDir?: string;
   /** Turns on the `/_sim/*` control routes (header `x-sim-control`). */
   controlToken?: string;
+  /** Authorization-code lifetime; Entra's codes last about 10 minutes. */
+  codeLifetimeSeconds?: number;
 };
 
 export type EntraSim = {
@@ -38,6 +42,8 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
   const directory = options.directory ?? new SimDirectory();
   const { cert, key, certPath } = await ensureCertificate(options.certDir);
   const signer = createTokenSigner(options.tokenLifetimeSeconds ?? 3599);
+  const idTokens = await createIdTokenSigner();
+  const codes = createCodeStore(options.codeLifetimeSeconds ?? 600);
   const hostname = options.hostname ?? "localhost";
   let url = "";
   let faults: Faults = {};
@@ -59,7 +65,14 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
   }
   app.route(
     "/",
-    signInRoutes(directory, signer, () => url),
+    signInRoutes({
+      directory,
+      signer,
+      idTokens,
+      codes,
+      origin: () => url,
+      idTokenFaults: () => faults.idToken ?? {},
+    }),
   );
   app.route(
     "/",
