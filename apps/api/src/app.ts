@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { CoreDeps } from "@roster/core";
+import { type CoreDeps, createDirectorySignIn } from "@roster/core";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
@@ -7,6 +7,7 @@ import type { AppEnv } from "./http/env.ts";
 import { errorBody, handleError, zodDetails } from "./http/errors.ts";
 import { createRateLimiter } from "./http/rate-limit.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { directorySignInRoutes } from "./routes/directory-sign-in.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { userSyncRoutes } from "./routes/user-sync.ts";
@@ -20,12 +21,18 @@ export type AppOptions = {
   localOutbox: boolean;
   /** Sign-in attempts per client and account per minute. */
   loginLimit?: number;
+  /** The public base URL (`ROSTER_PUBLIC_URL`): redirect URIs and cookies; no trailing slash. */
+  publicUrl?: string;
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The whole HTTP surface, built without a port so tests call `app.request()`. */
 export function createApp(options: AppOptions) {
+  const publicUrl = (options.publicUrl ?? "http://localhost:3000").replace(/\/+$/, "");
+  const signIn = createDirectorySignIn({
+    redirectUriOf: (provider) => `${publicUrl}/api/auth/sso/${provider}/callback`,
+  });
   const app = new OpenAPIHono<AppEnv>({
     // Request validation failures leave in the contract's shape, with the field issues.
     defaultHook: (result, c) => {
@@ -41,6 +48,7 @@ export function createApp(options: AppOptions) {
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
     c.set("deps", options.deps);
+    c.set("signIn", signIn);
     c.set("requestId", requestId);
     c.set("log", options.deps.log.child({ requestId }));
     const started = performance.now();
@@ -80,7 +88,10 @@ export function createApp(options: AppOptions) {
   });
 
   healthRoutes(app);
-  accountRoutes(app, createRateLimiter({ limit: options.loginLimit ?? 10, windowMs: 60_000 }));
+  accountRoutes(app, createRateLimiter({ limit: options.loginLimit ?? 10, windowMs: 60_000 }), {
+    publicUrl,
+  });
+  directorySignInRoutes(app, { publicUrl });
   userSyncRoutes(app);
   operatorRoutes(app, { operatorToken: options.operatorToken, localOutbox: options.localOutbox });
 

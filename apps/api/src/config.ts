@@ -27,7 +27,8 @@ const configSchema = z.object({
   ROSTER_RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** `publicUrl`: the public base of the service (redirect URIs, cookies), without a trailing slash. */
+export type Config = z.infer<typeof configSchema> & { publicUrl: string };
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = configSchema.safeParse(
@@ -41,5 +42,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     );
     throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return parsed.data;
+  const publicUrl = (
+    parsed.data.ROSTER_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`
+  ).replace(/\/+$/, "");
+  return { ...parsed.data, publicUrl };
 }

@@ -17,6 +17,7 @@ export async function startService(config: Config) {
     deps,
     operatorToken: config.ROSTER_OPERATOR_TOKEN,
     localOutbox: deps.email?.kind !== "resend",
+    publicUrl: config.publicUrl,
   });
   const server = Bun.serve({ port: config.PORT, fetch: app.fetch });
   const scheduler = config.ROSTER_SCHEDULER === "on" ? startScheduler(deps) : null;

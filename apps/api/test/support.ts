@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
-import { createKeyring, memoryLogger, parseSecretKey, RunTracker, systemClock } from "@roster/core";
+import {
+  type Clock,
+  createKeyring,
+  memoryLogger,
+  parseSecretKey,
+  RunTracker,
+  systemClock,
+} from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
@@ -13,9 +20,15 @@ import { createApp } from "../src/app.ts";
 export const OPERATOR_TOKEN = "operator-token-for-tests-0123456789";
 
 /** The API over a fresh database file, with the Entra simulator as the directory. */
-export async function testApi(options: { users?: number } = {}) {
+export async function testApi(options: { users?: number; publicUrl?: string; clock?: Clock } = {}) {
+  const publicUrl = options.publicUrl ?? "http://roster.test";
   const directory = new SimDirectory();
-  const entra = generateTenant(directory, { users: options.users ?? 120, seed: 5 });
+  // The app registration lists Roster's redirect URI, as the admin is told to add it.
+  const entra = generateTenant(directory, {
+    users: options.users ?? 120,
+    seed: 5,
+    redirectUris: [`${publicUrl}/api/auth/sso/microsoft/callback`],
+  });
   const sim: EntraSim = await startEntraSim({ directory });
   const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
   const db = await createDb({ url: `file:${join(dir, "api.db")}` });
@@ -23,7 +36,7 @@ export async function testApi(options: { users?: number } = {}) {
   const log = memoryLogger();
   const deps = {
     db,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     log,
     keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 3).toString("base64"))),
     connectors: createRegistry([
@@ -38,7 +51,13 @@ export async function testApi(options: { users?: number } = {}) {
     email: createEmailTransport({}),
     tracker: new RunTracker(),
   };
-  const app = createApp({ deps, operatorToken: OPERATOR_TOKEN, localOutbox: true, loginLimit: 5 });
+  const app = createApp({
+    deps,
+    operatorToken: OPERATOR_TOKEN,
+    localOutbox: true,
+    loginLimit: 5,
+    publicUrl,
+  });
   const bodies: string[] = [];
 
   /** Calls the app like a client would; every response body is kept to scan for secrets. */
@@ -92,5 +111,5 @@ export async function testApi(options: { users?: number } = {}) {
     await sim.stop();
     db.close();
   };
-  return { app, deps, sim, entra, call, bodies, createTenant, stop, log };
+  return { app, deps, sim, entra, directory, call, bodies, createTenant, stop, log, publicUrl };
 }

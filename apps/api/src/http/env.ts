@@ -1,4 +1,4 @@
-import type { CoreDeps, Logger } from "@roster/core";
+import type { CoreDeps, DirectorySignIn, Logger } from "@roster/core";
 
 /** The signed-in caller, resolved from a bearer token or the session cookie. */
 export type Session = {
@@ -16,5 +16,7 @@ export type AppEnv = {
     log: Logger;
     requestId: string;
     session: Session;
+    /** Sign in through the directory, with its discovery cache (one per app). */
+    signIn: DirectorySignIn;
   };
 };

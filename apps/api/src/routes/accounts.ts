@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   createUser,
+  DomainError,
   deleteUser,
   getUser,
   listGroupMembers,
@@ -38,6 +39,7 @@ import {
   UserQuery,
   UserSchema,
 } from "./account-schemas.ts";
+import { withStartUrl } from "./directory-sign-in.ts";
 
 const security = sessionSecurity;
 const guarded = { 401: errors[401], 403: errors[403] };
@@ -46,6 +48,7 @@ const guarded = { 401: errors[401], 403: errors[403] };
 export function accountRoutes(
   app: OpenAPIHono<AppEnv>,
   loginLimiter: ReturnType<typeof createRateLimiter>,
+  options: { publicUrl: string },
 ) {
   app.openapi(
     createRoute({
@@ -61,7 +64,11 @@ export function accountRoutes(
         ),
         400: errors[400],
         401: errors[401],
-        403: errors[403],
+        403: {
+          description:
+            "sso_required: a directory user; details carry provider, connectionId and startUrl",
+          content: errors[403].content,
+        },
         429: errors[429],
       },
     }),
@@ -69,7 +76,13 @@ export function accountRoutes(
       const body = c.req.valid("json");
       const client = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
       loginLimiter.hit(`${client}|${body.tenant.toLowerCase()}|${body.email.toLowerCase()}`);
-      const result = await login(c.get("deps"), body);
+      const result = await login(c.get("deps"), body).catch((error: unknown) => {
+        // Directory users get where to sign in instead (spec §4.10).
+        if (error instanceof DomainError && error.code === "sso_required") {
+          throw withStartUrl(error, options.publicUrl, body);
+        }
+        throw error;
+      });
       setCookie(c, SESSION_COOKIE, result.token, {
         httpOnly: true,
         sameSite: "Lax",
