@@ -82,6 +82,7 @@ describe("admin UI in a real browser", () => {
     await page.getByRole("button", { name: "Set up Microsoft Entra ID" }).click();
 
     // Fill the form generated from the settings schema; a bad id is shown inline.
+    await page.getByText("Add a platform → Web").first().waitFor();
     await page.getByLabel("Application (client) ID").fill("not-a-guid");
     await page.getByLabel("Directory (tenant) ID").fill(api.entra.tenantId);
     await page.getByLabel("Groups", { exact: true }).selectOption("selected");
@@ -110,6 +111,10 @@ describe("admin UI in a real browser", () => {
     await page.getByRole("button", { name: "Connect" }).click();
     await page.getByText("Connected: the credentials").waitFor();
     await expect(page.getByTestId("connection-status").textContent()).resolves.toBe("connected");
+    // Sign-in's redirect URI, to add to the app registration (the form's help says where).
+    await expect(page.getByTestId("redirect-uri").inputValue()).resolves.toBe(
+      `${base}/api/auth/sso/microsoft/callback`,
+    );
 
     // Preview, then Sync now and watch the run finish.
     await page.getByRole("button", { name: "Preview" }).click();

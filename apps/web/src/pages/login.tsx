@@ -117,7 +117,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
           {busy ? "Signing in…" : "Sign in"}
         </button>
         {providers.length > 0 ? (
-          <div class="sso" aria-label="Sign in through your organization">
+          <div class="sso">
             <p class="muted divider">or</p>
             {providers.map((provider) => (
               <a
