@@ -70,8 +70,8 @@ function RedirectUri({ uri }: { uri: string }) {
         </button>
       </div>
       <p class="help">
-        Add it to this directory's app registration as a redirect URI of the Web platform, so
-        its users can sign in.
+        Add it to this directory's app registration as a redirect URI of the Web platform, so its
+        users can sign in.
       </p>
     </div>
   );
