@@ -436,3 +436,24 @@ describe("refused, each with its code and no session", () => {
     }
   });
 });
+
+test("the OpenAPI document describes the sign-in routes and the connection's signIn", async () => {
+  const doc = await (await appGet("/api/openapi.json")).json();
+  for (const path of [
+    "/api/auth/providers",
+    "/api/auth/sso/{provider}/start",
+    "/api/auth/sso/{provider}/callback",
+  ]) {
+    expect(doc.paths[path]?.get).toBeDefined();
+  }
+  const start = doc.paths["/api/auth/sso/{provider}/start"].get;
+  expect(start.parameters.map((p: { name: string }) => p.name)).toEqual([
+    "provider",
+    "tenant",
+    "connection",
+    "email",
+    "returnTo",
+  ]);
+  expect(start.responses["302"]).toBeDefined();
+  expect(doc.components.schemas.Connection.properties.signIn).toBeDefined();
+});
