@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { CoreDeps } from "@roster/core";
+import { type CoreDeps, createDirectorySignIn } from "@roster/core";
 import { bodyLimit } from "hono/body-limit";
 import { trustedProxies } from "./http/client-address.ts";
 import { contentSecurityPolicy } from "./http/content-security-policy.ts";
@@ -8,6 +8,7 @@ import { errorBody, handleError, zodDetails } from "./http/errors.ts";
 import { createLoginThrottle, type LoginThrottleOptions } from "./http/login-throttle.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { apiReferenceRoutes } from "./routes/api-reference.ts";
+import { directorySignInRoutes } from "./routes/directory-sign-in.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { userSyncRoutes } from "./routes/user-sync.ts";
@@ -32,6 +33,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The whole HTTP surface, built without a port so tests call `app.request()`. */
 export function createApp(options: AppOptions) {
   const publicUrl = new URL(options.publicUrl);
+  const publicBase = options.publicUrl.replace(/\/+$/, "");
+  const signIn = createDirectorySignIn({
+    redirectUriOf: (provider) => `${publicBase}/api/auth/sso/${provider}/callback`,
+  });
   const app = new OpenAPIHono<AppEnv>({
     // Request validation failures leave in the contract's shape, with the field issues.
     defaultHook: (result, c) => {
@@ -47,6 +52,7 @@ export function createApp(options: AppOptions) {
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
     c.set("deps", options.deps);
+    c.set("signIn", signIn);
     c.set("requestId", requestId);
     c.set("publicOrigin", publicUrl.origin);
     c.set("log", options.deps.log.child({ requestId }));
@@ -97,7 +103,9 @@ export function createApp(options: AppOptions) {
     throttle: createLoginThrottle(options.loginThrottle),
     trustedProxies: trustedProxies(options.trustedProxies ?? []),
     secureCookies: publicUrl.protocol === "https:",
+    publicUrl: publicBase,
   });
+  directorySignInRoutes(app, { publicUrl: publicBase });
   userSyncRoutes(app);
   operatorRoutes(app, { operatorToken: options.operatorToken, localOutbox: options.localOutbox });
 

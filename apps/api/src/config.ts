@@ -74,5 +74,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     );
     throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return parsed.data;
+  const publicUrl = (
+    parsed.data.ROSTER_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`
+  ).replace(/\/+$/, "");
+  return { ...parsed.data, publicUrl };
 }

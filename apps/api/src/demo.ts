@@ -48,6 +48,13 @@ const config = readConfig({
   GOOGLE_ISSUER_URL: googleSim.issuerUrl,
   ROSTER_OPERATOR_TOKEN: operatorToken,
 });
+// The app registration lists Roster's redirect URI, as the admin is told to add it.
+const app = directory.find(entra.tenantId)?.apps.get(entra.clientId);
+if (app) {
+  app.redirectUris = [
+    { uri: `${config.publicUrl}/api/auth/sso/microsoft/callback`, platform: "web" },
+  ];
+}
 const service = await startService(config);
 const { tenant, admin: adminUser } = await createTenant(service.deps, {
   slug: "demo",
@@ -112,6 +119,13 @@ await createConnection(
     }),
   },
 );
+// Who can sign in with Microsoft once synced: enabled directory users with an address.
+const simTenant = directory.find(entra.tenantId);
+const signInUsers = (simTenant?.sortedUsers() ?? [])
+  .filter((user) => user.accountEnabled && user.mail && user.userType === "Member")
+  .slice(0, 3)
+  .map((user) => user.userPrincipalName);
+const disabledUpn = simTenant?.getUser(entra.edgeCases.disabled)?.userPrincipalName;
 
 console.log(`
   Roster demo is running.
@@ -123,6 +137,12 @@ console.log(`
   Entra ID      simulated at ${sim.url} with ${USERS + 10} users and nested groups
   Google        simulated at ${googleSim.url} with ${workspace.userIds.length} users, org units, nested groups
   Outbox        curl -H "Authorization: Bearer ${operatorToken}" ${service.url}/api/outbox
+
+  Microsoft     after Connect → Sync now, synced users sign in with "Sign in with Microsoft"
+                (tenant "demo") and pick their account on the simulated Microsoft page:
+                ${signInUsers.join(", ")}, …
+                Refused by Entra (disabled): ${disabledUpn}
+                Redirect URI: ${config.publicUrl}/api/auth/sso/microsoft/callback
 
   In the UI: User synchronization → Connect → Sync now. Ctrl-C stops everything.
 `);

@@ -438,11 +438,11 @@ describe("user synchronization", () => {
     const result = await api.call("POST", "/api/auth/login", {
       body: { tenant: "acme", email, password: "whatever-pw" },
     });
-    expect([result.status, result.json.error.code, result.json.error.details]).toEqual([
-      403,
-      "sso_required",
-      { provider: "microsoft" },
-    ]);
+    expect([result.status, result.json.error.code]).toEqual([403, "sso_required"]);
+    expect(result.json.error.details).toMatchObject({ provider: "microsoft", connectionId });
+    expect(result.json.error.details.startUrl).toStartWith(
+      "http://roster.test/api/auth/sso/microsoft/start?tenant=acme&connection=",
+    );
   });
 
   test("runs are listed newest first; the triggering admin is notified once", async () => {

@@ -1,12 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { users } from "@roster/db";
+import { and, eq, isNull } from "drizzle-orm";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { testApi } from "./support.ts";
 
 /** Debian's Chromium, installed by .ci/run; never a downloaded browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(import.meta.dir, "..", "..", "..", "docs", "screenshots");
+const ROOT = join(import.meta.dir, "..", "..", "..");
+/**
+ * Screenshots go to the ignored `.screenshots/` unless asked to refresh the README's:
+ * `ROSTER_SCREENSHOTS=docs/screenshots bun run test` (relative to the repository root).
+ */
+const SHOTS = join(ROOT, process.env.ROSTER_SCREENSHOTS ?? ".screenshots");
+
+/** A port that is free now, so the public URL (the redirect URI) is known before serving. */
+const freePort = () => {
+  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+};
 
 let api: Awaited<ReturnType<typeof testApi>>;
 let server: ReturnType<typeof Bun.serve>;
@@ -23,7 +38,7 @@ beforeAll(async () => {
     fetch: (request, self) => app?.fetch(request, self) ?? new Response(null, { status: 503 }),
   });
   base = `http://localhost:${server.port}`;
-  api = await testApi({ users: 60, app: { publicUrl: base } });
+  api = await testApi({ users: 60, publicUrl: base });
   app = api.app;
   admin = await api.createTenant("contoso");
   browser = await chromium.launch({
@@ -71,6 +86,7 @@ describe("admin UI in a real browser", () => {
     await page.getByRole("button", { name: "Set up Microsoft Entra ID" }).click();
 
     // Fill the form generated from the settings schema; a bad id is shown inline.
+    await page.getByText("Add a platform → Web").first().waitFor();
     await page.getByLabel("Application (client) ID").fill("not-a-guid");
     await page.getByLabel("Directory (tenant) ID").fill(api.entra.tenantId);
     await page.getByLabel("Groups", { exact: true }).selectOption("selected");
@@ -99,6 +115,10 @@ describe("admin UI in a real browser", () => {
     await page.getByRole("button", { name: "Connect" }).click();
     await page.getByText("Connected: the credentials").waitFor();
     await expect(page.getByTestId("connection-status").textContent()).resolves.toBe("connected");
+    // Sign-in's redirect URI, to add to the app registration (the form's help says where).
+    await expect(page.getByTestId("redirect-uri").inputValue()).resolves.toBe(
+      `${base}/api/auth/sso/microsoft/callback`,
+    );
 
     // Preview, then Sync now and watch the run finish.
     await page.getByRole("button", { name: "Preview" }).click();
@@ -154,6 +174,112 @@ describe("admin UI in a real browser", () => {
       token: admin.token,
     });
     expect(users.json.items).toHaveLength(63);
+    await page.close();
+  }, 90_000);
+
+  test("Sign in with Microsoft: the sign-in page, the directory's page, back signed in", async () => {
+    // A second Roster tenant synced from the same directory, set up through the API.
+    const northwind = await api.createTenant("northwind");
+    const created = await api.call("POST", "/api/user-sync/connections", {
+      token: northwind.token,
+      body: {
+        type: "entra-id",
+        name: "Contoso Entra ID",
+        settings: { applicationId: api.entra.clientId, directoryId: api.entra.tenantId },
+        secret: api.entra.secret,
+      },
+    });
+    const connectionId = created.json.id as string;
+    await api.call("POST", `/api/user-sync/connections/${connectionId}/connect`, {
+      token: northwind.token,
+    });
+    await api.call("POST", `/api/user-sync/connections/${connectionId}/sync`, {
+      token: northwind.token,
+    });
+    await api.deps.tracker.idle();
+    const synced = await api.deps.db.db
+      .select()
+      .from(users)
+      .where(and(eq(users.connectionId, connectionId), isNull(users.deletedAt)));
+    const tenant = api.directory.find(api.entra.tenantId);
+    const inPicker = (tenant?.sortedUsers() ?? []).slice(0, 20).map((user) => user.id);
+    const plain = synced.find((user) => inPicker.includes(user.externalId as string));
+    const manager = synced.find((user) => user !== plain && user.firstName && user.lastName);
+    if (!plain || !manager) throw new Error("no synced users");
+    await api.call("PATCH", `/api/users/${manager.id}`, {
+      token: northwind.token,
+      body: { roles: ["Administrator"] },
+    });
+    const managerUpn = tenant?.getUser(manager.externalId as string)?.userPrincipalName as string;
+
+    // The simulator's certificate is self-signed (Chromium does not read NODE_EXTRA_CA_CERTS).
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      ignoreHTTPSErrors: true,
+    });
+    // The sign-in page offers Microsoft once the tenant is known.
+    await page.goto(base);
+    await page.getByLabel("Tenant").fill("northwind");
+    await page.getByLabel("Email").fill(managerUpn);
+    const button = page.getByRole("link", { name: "Sign in with Microsoft" });
+    await button.waitFor();
+    await shoot(page, "sign-in-microsoft-desktop");
+
+    // The directory's page, the login hint prefilled; Next signs the administrator in.
+    await button.click();
+    await page.getByText("Contoso (simulated)").waitFor();
+    await expect(page.getByLabel("Email, phone, or Skype").inputValue()).resolves.toBe(managerUpn);
+    await shoot(page, "entra-sign-in-desktop");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("heading", { name: "User synchronization" }).waitFor();
+    expect(new URL(page.url()).origin).toBe(base);
+    await expect(page.locator(".navbar").textContent()).resolves.toContain(manager.email);
+    await shoot(page, "signed-in-with-microsoft-desktop");
+
+    // Sign out; a plain user picks their account on the directory's page and lands on it.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Tenant").fill("northwind");
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await page.locator(`button[name=user][value="${plain.externalId}"]`).click();
+    await page.getByRole("heading", { name: "Your account" }).waitFor();
+    await expect(page.getByTestId("account-email").textContent()).resolves.toBe(plain.email);
+    await expect(page.getByTestId("account-sign-in").textContent()).resolves.toContain("Microsoft");
+    await shoot(page, "account-desktop");
+
+    // A disabled account is refused on the directory's page; a user Roster deleted is sent
+    // back with a sentence and no session.
+    await page
+      .getByRole("region", { name: "Your account" })
+      .getByRole("button", { name: "Sign out" })
+      .click();
+    await page.getByLabel("Tenant").fill("northwind");
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await page.getByLabel("Email, phone, or Skype").fill(`former.employee@${api.entra.domain}`);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect(page.locator("[data-aadsts]").textContent()).resolves.toContain("AADSTS50057");
+    const noMailbox = api.entra.edgeCases.noMailUsesUpn;
+    const refusedUpn = tenant?.getUser(noMailbox)?.userPrincipalName as string;
+    expect(synced.some((user) => user.externalId === noMailbox)).toBe(true);
+    await api.call("DELETE", `/api/users/${synced.find((u) => u.externalId === noMailbox)?.id}`, {
+      token: northwind.token,
+    });
+    await page.goto(base);
+    await page.getByLabel("Tenant").fill("northwind");
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await page.getByLabel("Email, phone, or Skype").fill(refusedUpn);
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("alert").waitFor();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain(
+      "Roster has no active account for you",
+    );
+    expect(page.url()).not.toContain("signInError");
+    await shoot(page, "sign-in-error-desktop");
+
+    // Phone width: the sign-in page with its button.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel("Tenant").fill("northwind");
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).waitFor();
+    await shoot(page, "sign-in-microsoft-phone");
     await page.close();
   }, 90_000);
 });

@@ -5,6 +5,7 @@ import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
 import {
+  type Clock,
   type CoreDeps,
   createKeyring,
   memoryLogger,
@@ -31,10 +32,18 @@ export async function testApi(
     users?: number;
     app?: Partial<Parameters<typeof createApp>[0]>;
     deps?: Partial<CoreDeps>;
+    publicUrl?: string;
+    clock?: Clock;
   } = {},
 ) {
+  const publicUrl = options.publicUrl ?? options.app?.publicUrl ?? PUBLIC_URL;
   const directory = new SimDirectory();
-  const entra = generateTenant(directory, { users: options.users ?? 120, seed: 5 });
+  // The app registration lists Roster's redirect URI, as the admin is told to add it.
+  const entra = generateTenant(directory, {
+    users: options.users ?? 120,
+    seed: 5,
+    redirectUris: [`${publicUrl}/api/auth/sso/microsoft/callback`],
+  });
   const sim: EntraSim = await startEntraSim({ directory });
   const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
   const db = await createDb({ url: `file:${join(dir, "api.db")}` });
@@ -42,7 +51,7 @@ export async function testApi(
   const log = memoryLogger();
   const deps = {
     db,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     log,
     keyring: createKeyring(parseSecretKey(Buffer.alloc(32, 3).toString("base64"))),
     connectors: createRegistry([
@@ -62,9 +71,9 @@ export async function testApi(
     deps,
     operatorToken: OPERATOR_TOKEN,
     localOutbox: true,
-    publicUrl: PUBLIC_URL,
     loginThrottle: { freeFailures: 5 },
     ...options.app,
+    publicUrl,
   });
   const bodies: string[] = [];
 
@@ -134,5 +143,5 @@ export async function testApi(
     await sim.stop();
     db.close();
   };
-  return { app, deps, sim, entra, call, bodies, createTenant, stop, log };
+  return { app, deps, sim, entra, directory, call, bodies, createTenant, stop, log, publicUrl };
 }

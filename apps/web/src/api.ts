@@ -58,6 +58,8 @@ export type Connection = {
   secretSet: boolean;
   secretExpiresAt: string | null;
   autoSync: { enabled: boolean; activatedAt: string | null; nextRunAt: string | null };
+  /** Set when the connector signs users in: the URI to add to the directory's app. */
+  signIn?: { redirectUri: string } | null;
   lastRun: Omit<Run, "connectionId" | "triggeredBy" | "error" | "pendingDeletions"> | null;
 };
 

@@ -22,6 +22,7 @@ import {
   toDirectoryUser,
 } from "./read.ts";
 import { type EntraSettings, entraSettings, GRAPH_USER_STRING_FIELDS } from "./settings.ts";
+import { entraSignIn } from "./sign-in.ts";
 
 export type EntraOptions = Partial<EntraHosts> & {
   retry?: Partial<RetryPolicy>;
@@ -108,6 +109,7 @@ export function entraId(options: EntraOptions = {}): Connector<typeof entraSetti
     displayName: "Microsoft Entra ID",
     status: "available",
     signIn: "microsoft",
+    signInProvider: entraSignIn(hosts.authorityHost),
     settings: entraSettings,
     secret: {
       label: "Application secret (client secret value)",

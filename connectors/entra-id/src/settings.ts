@@ -44,7 +44,7 @@ export const entraSettings = z
   .object({
     applicationId: guid(
       "Application (client) ID",
-      "On the app registration's Overview page in the Microsoft Entra admin center.",
+      "The app registration Roster syncs with; synced users also sign in through it. For Sign in with Microsoft, add the redirect URI shown on the connection to this app registration under Authentication → Add a platform → Web (not Single-page application), and grant admin consent for openid, profile and email.",
     ),
     directoryId: guid(
       "Directory (tenant) ID",

@@ -90,7 +90,10 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   readChanges?(input: ReadInput<z.output<S>>, cursor: string | null): ChangeStream;
   /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
-  /** Sign in through the directory (spec §4.10), when the connector offers it. */
+  /**
+   * Sign in through the directory (spec §4.10): present when the directory can sign its
+   * synced users in with OpenID Connect. Its `id` must equal `signIn`.
+   */
   signInProvider?: SignInProvider<z.output<S>>;
 }
 

@@ -1,3 +1,5 @@
+import type { IdTokenFaults } from "./delegated/code-grant.ts";
+
 /** Faults a test can switch on to see how a client copes with a misbehaving Graph. */
 export type Faults = {
   /** Added before every Graph response. */
@@ -14,6 +16,8 @@ export type Faults = {
   dropFromPage?: number;
   /** Every delta round starts with this many empty pages that carry a nextLink (Graph does this). */
   emptyDeltaPages?: number;
+  /** ID tokens signed with a key `jwks_uri` does not publish, or with claims overridden. */
+  idToken?: IdTokenFaults;
 };
 
 export type RequestCounts = {

@@ -78,6 +78,8 @@ export type GenerateOptions = {
   secret?: string;
   /** Application permissions granted to the app. */
   roles?: string[];
+  /** Web-platform redirect URIs of the app registration (none: sign-in gets AADSTS500113). */
+  redirectUris?: string[];
 };
 
 /** What a test or the demo needs to know about a generated tenant. */
@@ -131,6 +133,7 @@ export function generateTenant(directory: SimDirectory, options: GenerateOptions
     displayName: "Roster user sync",
     secrets: [{ value: secret, expiresAt: new Date("2099-01-01T00:00:00Z") }],
     roles: options.roles ?? DEFAULT_ROLES,
+    redirectUris: (options.redirectUris ?? []).map((uri) => ({ uri, platform: "web" as const })),
   });
 
   const members: SimUser[] = [];

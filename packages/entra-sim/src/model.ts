@@ -5,6 +5,13 @@
 
 export type SimSecret = { value: string; expiresAt: Date };
 
+/**
+ * A redirect URI of an app registration and the platform it was added under: only `web`
+ * may redeem a code with a client secret
+ * (learn.microsoft.com/entra/identity-platform/reply-url).
+ */
+export type SimRedirectUri = { uri: string; platform: "web" | "spa" | "publicClient" };
+
 /** An app registration with its client secrets and granted application permissions. */
 export type SimApp = {
   clientId: string;
@@ -12,6 +19,8 @@ export type SimApp = {
   secrets: SimSecret[];
   /** Application permissions granted with admin consent, e.g. `User.Read.All`. */
   roles: string[];
+  /** Redirect URIs for sign-in; a sync-only registration has none (AADSTS500113). */
+  redirectUris?: SimRedirectUri[];
 };
 
 /** A `microsoft.graph.user`; unset properties are `null` (Graph omits them only in delta). */

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { ensureCertificate } from "./certs.ts";
 import { controlRoutes } from "./control.ts";
+import { createCodeStore } from "./delegated/codes.ts";
+import { createIdTokenSigner } from "./delegated/id-tokens.ts";
 import { emptyCounts, type Faults, type RequestCounts } from "./faults.ts";
 import { graphRoutes } from "./graph/routes.ts";
 import { SimDirectory } from "./model.ts";
@@ -23,6 +25,8 @@ export type EntraSimOptions = {
    * directory while a client is between two pages, as other admins do in a real tenant.
    */
   onGraphRequest?: (url: URL) => void;
+  /** Authorization-code lifetime; Entra's codes last about 10 minutes. */
+  codeLifetimeSeconds?: number;
 };
 
 export type EntraSim = {
@@ -43,6 +47,8 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
   const directory = options.directory ?? new SimDirectory();
   const { cert, key, certPath } = await ensureCertificate(options.certDir);
   const signer = createTokenSigner(options.tokenLifetimeSeconds ?? 3599);
+  const idTokens = await createIdTokenSigner();
+  const codes = createCodeStore(options.codeLifetimeSeconds ?? 600);
   const hostname = options.hostname ?? "localhost";
   let url = "";
   let faults: Faults = {};
@@ -64,7 +70,14 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Entr
   }
   app.route(
     "/",
-    signInRoutes(directory, signer, () => url),
+    signInRoutes({
+      directory,
+      signer,
+      idTokens,
+      codes,
+      origin: () => url,
+      idTokenFaults: () => faults.idToken ?? {},
+    }),
   );
   app.route(
     "/",

@@ -1,4 +1,4 @@
-import type { CoreDeps, Logger } from "@roster/core";
+import type { CoreDeps, DirectorySignIn, Logger } from "@roster/core";
 import type { SecureHeadersVariables } from "hono/secure-headers";
 
 /** The signed-in caller, resolved from a bearer token or the session cookie. */
@@ -19,5 +19,7 @@ export type AppEnv = {
     /** Origin of `ROSTER_PUBLIC_URL`: the CSRF check's expected Origin. */
     publicOrigin: string;
     session: Session;
+    /** Sign in through the directory, with its discovery cache (one per app). */
+    signIn: DirectorySignIn;
   };
 };

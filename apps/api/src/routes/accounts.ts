@@ -2,6 +2,7 @@ import type { BlockList } from "node:net";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   createUser,
+  DomainError,
   deleteUser,
   getUser,
   listGroupMembers,
@@ -41,6 +42,7 @@ import {
   UserQuery,
   UserSchema,
 } from "./account-schemas.ts";
+import { withStartUrl } from "./directory-sign-in.ts";
 
 const security = sessionSecurity;
 const guarded = { session: true, permission: true };
@@ -49,7 +51,12 @@ const usersPermission = { "x-permission": PERMISSIONS.users };
 /** Session, users, groups and notifications. */
 export function accountRoutes(
   app: OpenAPIHono<AppEnv>,
-  options: { throttle: LoginThrottle; trustedProxies: BlockList; secureCookies: boolean },
+  options: {
+    throttle: LoginThrottle;
+    trustedProxies: BlockList;
+    secureCookies: boolean;
+    publicUrl: string;
+  },
 ) {
   app.openapi(
     createRoute({
@@ -64,7 +71,10 @@ export function accountRoutes(
           "Signed in; also sets the roster_session cookie",
         ),
         ...errorsOf({ body: true, also: [401, 429] }),
-        403: jsonResponse(ErrorSchema, "sso_required: this account signs in with its directory"),
+        403: jsonResponse(
+          ErrorSchema,
+          "sso_required: a directory user; details carry provider, connectionId and startUrl",
+        ),
       },
     }),
     async (c) => {
@@ -74,6 +84,10 @@ export function accountRoutes(
       options.throttle.check(address, account);
       const result = await login(c.get("deps"), body).catch((error: unknown) => {
         options.throttle.failed(address, account);
+        // Directory users get where to sign in instead (spec §4.10).
+        if (error instanceof DomainError && error.code === "sso_required") {
+          throw withStartUrl(error, options.publicUrl, body);
+        }
         throw error;
       });
       options.throttle.succeeded(address, account);

@@ -78,6 +78,15 @@ export const ConnectionSchema = z
         counts: CountsSchema,
       })
       .nullable(),
+    signIn: z
+      .object({
+        redirectUri: z.string().meta({
+          example: "https://roster.example.com/api/auth/sso/microsoft/callback",
+          description: "Add to the directory's app registration (Entra: the Web platform)",
+        }),
+      })
+      .nullable()
+      .meta({ description: "Set when the connector signs its users in" }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
+  type ConnectionView,
   confirmDeletions,
   connectConnection,
   connectorCatalog,
@@ -42,6 +43,20 @@ const guarded = { session: true, permission: true };
 const userSyncPermission = { "x-permission": PERMISSIONS.userSync };
 const RunIdParam = z.object({ runId: z.string().min(1).max(64) });
 
+type Viewer = {
+  get(key: "deps"): AppEnv["Variables"]["deps"];
+  get(key: "signIn"): AppEnv["Variables"]["signIn"];
+};
+
+/** A connection view with the redirect URI its directory needs for sign-in, if it signs users in. */
+const withSignIn = (c: Viewer, view: ConnectionView) => {
+  const provider = c.get("deps").connectors.get(view.type)?.signInProvider;
+  return {
+    ...view,
+    signIn: provider ? { redirectUri: c.get("signIn").redirectUriOf(provider.id) } : null,
+  };
+};
+
 /** The API contract's *User synchronization* section, behind Pages.Administration.UserSync. */
 export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
   app.use("/api/user-sync/*", requireSession, requirePermission(PERMISSIONS.userSync));
@@ -77,7 +92,10 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
         ...errorsOf({ ...guarded, input: true }),
       },
     }),
-    async (c) => c.json(await listConnections(ctxOf(c), c.req.valid("query")), 200),
+    async (c) => {
+      const page = await listConnections(ctxOf(c), c.req.valid("query"));
+      return c.json({ ...page, items: page.items.map((view) => withSignIn(c, view)) }, 200);
+    },
   );
 
   app.openapi(
@@ -94,7 +112,7 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
         ...errorsOf({ ...guarded, body: true, unsafe: true, also: [409] }),
       },
     }),
-    async (c) => c.json(await createConnection(ctxOf(c), c.req.valid("json")), 201),
+    async (c) => c.json(withSignIn(c, await createConnection(ctxOf(c), c.req.valid("json"))), 201),
   );
 
   app.openapi(
@@ -111,7 +129,7 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
         ...errorsOf({ ...guarded, id: true }),
       },
     }),
-    async (c) => c.json(await getConnection(ctxOf(c), c.req.valid("param").id), 200),
+    async (c) => c.json(withSignIn(c, await getConnection(ctxOf(c), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -129,7 +147,13 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       },
     }),
     async (c) =>
-      c.json(await updateConnection(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+      c.json(
+        withSignIn(
+          c,
+          await updateConnection(ctxOf(c), c.req.valid("param").id, c.req.valid("json")),
+        ),
+        200,
+      ),
   );
 
   app.openapi(
@@ -166,7 +190,8 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
         ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409, 422] }),
       },
     }),
-    async (c) => c.json(await connectConnection(ctxOf(c), c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(withSignIn(c, await connectConnection(ctxOf(c), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -202,7 +227,10 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) =>
       c.json(
-        await setAutoSync(ctxOf(c), c.req.valid("param").id, c.req.valid("json").enabled),
+        withSignIn(
+          c,
+          await setAutoSync(ctxOf(c), c.req.valid("param").id, c.req.valid("json").enabled),
+        ),
         200,
       ),
   );

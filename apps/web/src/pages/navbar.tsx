@@ -120,7 +120,9 @@ export function Navbar({
       </nav>
       <div class="nav-end">
         <Bell />
-        <span class="muted who">{email}</span>
+        <a class="muted who" href="#/account">
+          {email}
+        </a>
         <button type="button" class="link" onClick={onSignOut}>
           Sign out
         </button>

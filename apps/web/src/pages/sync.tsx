@@ -51,6 +51,32 @@ function fieldErrors(error: unknown): FieldErrors {
   return out;
 }
 
+/** Sign-in's redirect URI with a copy button: the admin adds it to the app registration. */
+function RedirectUri({ uri }: { uri: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="redirect-uri">
+      <label for="redirect-uri">Sign-in redirect URI</label>
+      <div class="copy">
+        <input id="redirect-uri" readonly value={uri} data-testid="redirect-uri" />
+        <button
+          type="button"
+          onClick={async () => {
+            await navigator.clipboard?.writeText(uri).catch(() => {});
+            setCopied(true);
+          }}
+        >
+          {copied ? "Copied" : "Copy"}
+        </button>
+      </div>
+      <p class="help">
+        Add it to this directory's app registration as a redirect URI of the Web platform, so its
+        users can sign in.
+      </p>
+    </div>
+  );
+}
+
 type Draft = {
   name: string;
   settings: Record<string, unknown>;
@@ -258,6 +284,7 @@ function ConnectionCard(props: {
       {connection.secretExpiresAt ? (
         <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
       ) : null}
+      {connection.signIn ? <RedirectUri uri={connection.signIn.redirectUri} /> : null}
       <div class="actions">
         <button type="button" onClick={() => setEditing(true)} disabled={!!busy}>
           Edit

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { connections, newId, sessions, tenants, users } from "@roster/db";
+import { connections, newId, sessions, tenants, type User, users } from "@roster/db";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
@@ -57,10 +57,15 @@ export async function login(
     throw new DomainError(
       "sso_required",
       `This account signs in with ${provider === "microsoft" ? "Microsoft" : "Google"}, not with a password.`,
-      { provider },
+      { provider, connectionId: user.connectionId },
     );
   }
   if (!user?.passwordHash || !ok) throw invalid();
+  return issueSession(deps, user);
+}
+
+/** A new session for a user who proved who they are: by password or through their directory. */
+export async function issueSession(deps: CoreDeps, user: Pick<User, "id" | "tenantId">) {
   const token = randomBytes(32).toString("base64url");
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);

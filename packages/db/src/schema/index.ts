@@ -4,6 +4,7 @@ export * from "./notifications.ts";
 export * from "./outbox.ts";
 export * from "./roles.ts";
 export * from "./sessions.ts";
+export * from "./sign-in-transactions.ts";
 export * from "./sync-runs.ts";
 export * from "./tenants.ts";
 export * from "./users.ts";
