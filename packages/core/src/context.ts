@@ -21,6 +21,11 @@ export type CoreDeps = {
   instanceId?: string;
   /** How long a run stays claimed without a heartbeat (default 2 minutes). */
   leaseMs?: number;
+  /**
+   * The outbox dispatcher of this process, if it runs one (scheduler on, Resend configured):
+   * whoever commits outbox rows wakes it, so they go out without waiting for its next poll.
+   */
+  emailDispatcher?: { wake(): void };
   /** Runs executing in this process, so shutdown can wait for them. */
   tracker?: RunTracker;
 };

@@ -4,6 +4,7 @@ import { checkSecretExpiry } from "../connections/expiry.ts";
 import { connectorOf, decryptSecret, loadConnection } from "../connections/manage.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { countRunEmails } from "../outbox/run-emails.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { synchronize } from "../sync/synchronize.ts";
 import { claimRun, type NewRun, renewLease } from "./lease.ts";
@@ -216,6 +217,7 @@ export async function getRun(ctx: Ctx, runId: string) {
     .limit(ISSUE_LIMIT * 2);
   return {
     ...runView(run),
+    emails: await countRunEmails(ctx, runId),
     failures: issues
       .filter((issue) => issue.kind === "failure")
       .slice(0, ISSUE_LIMIT)

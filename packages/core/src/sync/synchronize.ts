@@ -21,7 +21,6 @@ import {
   deleteUsers,
   isStorageFailure,
   onMainConnection,
-  type QueuedEmail,
   StorageError,
   writeActions,
   writeIssues,
@@ -189,7 +188,8 @@ export async function synchronize(
         counts.failed += 1;
       }
       await writeIssues(deps, runId, "failure", [...chunk.failures, ...written.failures]);
-      chunk.warnings.push(...(await deliver(deps, written.emails)));
+      // The chunk's welcome emails are committed with its users: the dispatcher delivers them.
+      if (written.emails.length > 0) deps.emailDispatcher?.wake();
       await writeIssues(deps, runId, "warning", chunk.warnings);
       await mode.heartbeat?.();
     })().finally(() => {
@@ -407,34 +407,4 @@ async function lastAdministratorsToKeep(
   const survivors = holderIds.filter((id) => !candidates.has(id));
   if (holderIds.length === 0 || survivors.length > 0) return new Set();
   return new Set([holderIds[0] as string]);
-}
-
-/** Sends queued welcome emails through Resend (if configured); a failure is a warning. */
-async function deliver(deps: CoreDeps, emails: QueuedEmail[]): Promise<Issue[]> {
-  const transport = deps.email;
-  if (!transport || transport.kind === "outbox" || emails.length === 0) return [];
-  const warnings: Issue[] = [];
-  for (const email of emails) {
-    const result = await transport.send(email, email.outboxId);
-    const now = deps.clock.now().getTime();
-    if (result.ok) {
-      await deps.db.client.execute({
-        sql: "update outbox set status = 'sent', sent_at = ?, provider_id = ?, body_ciphertext = null, attempts = attempts + 1 where id = ?",
-        args: [now, result.providerId, email.outboxId],
-      });
-    } else {
-      await deps.db.client.execute({
-        sql: "update outbox set status = 'failed', last_error = ?, attempts = attempts + 1 where id = ?",
-        args: [result.error.slice(0, 500), email.outboxId],
-      });
-      warnings.push({
-        externalId: email.user.externalId,
-        email: email.to,
-        displayName: `${email.user.firstName} ${email.user.lastName}`,
-        code: "pin_email_failed",
-        message: `The welcome email with the PIN could not be sent: ${result.error}`,
-      });
-    }
-  }
-  return warnings;
 }

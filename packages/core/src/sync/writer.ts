@@ -191,6 +191,7 @@ function gatherRows(
     outboxRows.push([
       outboxId,
       tenantId,
+      target.runId,
       message.to,
       message.subject,
       "welcome",
@@ -289,6 +290,7 @@ function chunkStatements(tenantId: string, rows: ChunkRows): InStatement[] {
       [
         "id",
         "tenant_id",
+        "run_id",
         "to",
         "subject",
         "kind",
