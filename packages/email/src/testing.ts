@@ -68,7 +68,9 @@ export type FakeResend = {
 const MAX_BATCH = 100;
 const MAX_KEY_LENGTH = 256;
 
-type Stored = { bodyHash: string; status: number; body: unknown } | { bodyHash: string; inProgress: true };
+type Stored =
+  | { bodyHash: string; status: number; body: unknown }
+  | { bodyHash: string; inProgress: true };
 
 export function startFakeResend(options: FakeResendOptions | string = {}): FakeResend {
   const config = typeof options === "string" ? { apiKey: options } : options;
@@ -254,7 +256,11 @@ export function startFakeResend(options: FakeResendOptions | string = {}): FakeR
     if (!from || !to || !subject) return "Missing `from`, `to` or `subject` field.";
     if (!html && !text) return "Missing `html` or `text` field.";
     for (const recipient of [to].flat()) {
-      if (typeof recipient !== "string" || !recipient.includes("@") || refused.has(recipient.toLowerCase()))
+      if (
+        typeof recipient !== "string" ||
+        !recipient.includes("@") ||
+        refused.has(recipient.toLowerCase())
+      )
         return `Invalid \`to\` field. The email address needs to follow the \`email@example.com\` or \`Name <email@example.com>\` format.`;
     }
     return null;

@@ -124,13 +124,19 @@ export function createEmailTransport(config: EmailConfig): EmailTransport {
       const refused = new Set(rejected.map((entry) => entry.index));
       // `data` lists the created emails in request order, without the refused ones.
       const created = result.data.data.map((entry) => entry.id);
-      const ids = messages.map((_, index) => (refused.has(index) ? null : (created.shift() ?? null)));
+      const ids = messages.map((_, index) =>
+        refused.has(index) ? null : (created.shift() ?? null),
+      );
       return { ok: true, ids, rejected, rate };
     },
   };
 }
 
-const noRateState: RateLimitState = { remaining: null, resetSeconds: null, retryAfterSeconds: null };
+const noRateState: RateLimitState = {
+  remaining: null,
+  resetSeconds: null,
+  retryAfterSeconds: null,
+};
 
 function rateStateOf(headers: Record<string, string> | null): RateLimitState {
   const number = (name: string) => {

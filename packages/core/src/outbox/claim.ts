@@ -30,7 +30,10 @@ const FREE_AND_DUE = `status = 'pending'
  * carry the same key (Resend allows 256 characters and keeps a key 24 hours).
  */
 export const idempotencyKeyOf = (ids: readonly string[]) =>
-  `roster-outbox/${createHash("sha256").update([...ids].sort().join(",")).digest("hex").slice(0, 48)}`;
+  `roster-outbox/${createHash("sha256")
+    .update([...ids].sort().join(","))
+    .digest("hex")
+    .slice(0, 48)}`;
 
 /**
  * Leases the next batch to send. Each claim is one UPDATE, a compare-and-set on the lease

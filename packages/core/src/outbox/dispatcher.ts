@@ -174,7 +174,11 @@ export function startEmailDispatcher(
           error: `${outcome.error} (after ${settings.maxAttempts} attempts)`,
         })),
       ),
-      ...retryStatements(retrying, outcome.error, now + retryDelayMs(attempt, settings.retryBaseMs)),
+      ...retryStatements(
+        retrying,
+        outcome.error,
+        now + retryDelayMs(attempt, settings.retryBaseMs),
+      ),
     ]);
   };
 
