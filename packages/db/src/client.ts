@@ -21,6 +21,8 @@ export type DbHandle = {
 
 export const DEFAULT_DATABASE_URL = "file:./data/roster.db";
 
+const BUSY_TIMEOUT_MS = 10_000;
+
 /** Opens a libSQL database: a local file (its folder created) or a libSQL server by URL. */
 export async function createDb(
   options: { url?: string; authToken?: string } = {},
@@ -28,12 +30,19 @@ export async function createDb(
   const url = options.url ?? DEFAULT_DATABASE_URL;
   const localPath = localFilePath(url);
   if (localPath) mkdirSync(dirname(localPath), { recursive: true });
-  const client = createClient({ url, authToken: options.authToken });
+  // `timeout` is the busy timeout of every pooled connection: the client opens more than one
+  // (a transaction holds its own), and the PRAGMA below reaches only the first, so without it
+  // another process's write made later statements fail at once with SQLITE_BUSY.
+  const client = createClient({
+    url,
+    authToken: options.authToken,
+    ...(localPath ? { timeout: BUSY_TIMEOUT_MS } : {}),
+  });
   if (localPath) {
     // WAL lets readers (the API) proceed while a sync writes; busy_timeout makes a second
     // process wait for the write lock instead of failing at once.
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA busy_timeout = 10000");
+    await client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     await client.execute("PRAGMA synchronous = NORMAL");
     // SQLite's default page cache is 2 MiB; with 100k users the indexes outgrow it and every
     // random-key insert becomes a disk read. 64 MiB keeps them in memory.

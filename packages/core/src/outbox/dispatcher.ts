@@ -61,7 +61,11 @@ export function startEmailDispatcher(
   const transport = deps.email;
   if (!transport || transport.kind !== "resend")
     throw new Error("The email dispatcher needs a Resend transport");
-  const settings = { ...EMAIL_DISPATCH_DEFAULTS, ...options };
+  const given = Object.entries(options).filter(([, value]) => value !== undefined);
+  const settings: Required<Omit<EmailDispatcherOptions, "leaseMs">> = {
+    ...EMAIL_DISPATCH_DEFAULTS,
+    ...Object.fromEntries(given),
+  };
   const leaseMs = options.leaseMs ?? deps.leaseMs ?? 120_000;
   const owner = `${deps.instanceId ?? "roster"}/mail-${crypto.randomUUID().slice(0, 8)}`;
   const pacer = new Pacer(settings);
