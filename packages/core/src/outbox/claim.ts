@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Row } from "@libsql/client";
 import type { CoreDeps } from "../context.ts";
 import { IN_IDS, idList } from "../sync/sql.ts";
+import type { OutboxWrite } from "./writes.ts";
 
 /** An outbox row this process holds the lease on. */
 export type ClaimedEmail = {
@@ -44,35 +44,40 @@ export const idempotencyKeyOf = (ids: readonly string[]) =>
  */
 export async function claimBatch(
   deps: CoreDeps,
+  write: OutboxWrite,
   options: ClaimOptions,
 ): Promise<ClaimedBatch | null> {
   const now = deps.clock.now().getTime();
   const lease = { owner: options.owner, until: now + options.leaseMs, now };
-  const resumed = await deps.db.client.execute({
-    sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
+  const [resumed = []] = await write([
+    {
+      sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
           where ${FREE_AND_DUE} and idempotency_key = (
             select idempotency_key from outbox
             where ${FREE_AND_DUE} and idempotency_key is not null
             order by created_at, id limit 1)
           returning ${COLUMNS}, idempotency_key`,
-    args: lease,
-  });
-  const first = resumed.rows[0];
-  if (first) return { key: String(first.idempotency_key), rows: resumed.rows.map(claimedOf) };
+      args: lease,
+    },
+  ]);
+  const first = resumed[0];
+  if (first) return { key: String(first.idempotency_key), rows: resumed.map(claimedOf) };
 
-  const fresh = await deps.db.client.execute({
-    sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
+  const [fresh = []] = await write([
+    {
+      sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
           where id in (
             select id from outbox
             where ${FREE_AND_DUE} and idempotency_key is null
             order by created_at, id limit :limit)
           and ${FREE_AND_DUE}
           returning ${COLUMNS}`,
-    args: { ...lease, limit: options.limit },
-  });
-  if (fresh.rows.length === 0) return null;
-  const rows = fresh.rows.map(claimedOf);
-  return { key: await assignKey(deps, options.owner, rows), rows };
+      args: { ...lease, limit: options.limit },
+    },
+  ]);
+  if (fresh.length === 0) return null;
+  const rows = fresh.map(claimedOf);
+  return { key: await assignKey(write, options.owner, rows), rows };
 }
 
 /**
@@ -80,16 +85,18 @@ export async function claimBatch(
  * Stored before the request, so whoever sends these rows next sends them under it.
  */
 export async function assignKey(
-  deps: CoreDeps,
+  write: OutboxWrite,
   owner: string,
   rows: readonly ClaimedEmail[],
 ): Promise<string> {
   const ids = rows.map((row) => row.id);
   const key = idempotencyKeyOf(ids);
-  await deps.db.client.execute({
-    sql: `update outbox set idempotency_key = ? where lease_owner = ? and id in ${IN_IDS}`,
-    args: [key, owner, idList(ids)],
-  });
+  await write([
+    {
+      sql: `update outbox set idempotency_key = ? where lease_owner = ? and id in ${IN_IDS}`,
+      args: [key, owner, idList(ids)],
+    },
+  ]);
   return key;
 }
 
@@ -103,7 +110,7 @@ export async function nextDueAt(deps: CoreDeps): Promise<number | null> {
   return due === null || due === undefined ? null : Number(due);
 }
 
-const claimedOf = (row: Row): ClaimedEmail => ({
+const claimedOf = (row: Record<string, unknown>): ClaimedEmail => ({
   id: String(row.id),
   runId: row.run_id === null ? null : String(row.run_id),
   kind: String(row.kind),

@@ -9,6 +9,7 @@ import {
   retryStatements,
   sentStatements,
 } from "./record.ts";
+import { outboxWrites } from "./writes.ts";
 
 export type EmailDispatcherOptions = {
   /** Requests per second at most (ROSTER_EMAIL_RATE); Resend's default limit is 2. */
@@ -69,6 +70,7 @@ export function startEmailDispatcher(
   const leaseMs = options.leaseMs ?? deps.leaseMs ?? 120_000;
   const owner = `${deps.instanceId ?? "roster"}/mail-${crypto.randomUUID().slice(0, 8)}`;
   const pacer = new Pacer(settings);
+  const write = outboxWrites(deps);
   const log = deps.log;
   let stopped = false;
   let woken = false;
@@ -117,14 +119,14 @@ export function startEmailDispatcher(
   const deliver = async (key: string, rows: ClaimedEmail[]): Promise<void> => {
     const unreadable = rows.filter((row) => messageOf(row) === null);
     await commit(
-      deps,
+      write,
       failedStatements(
         unreadable.map((row) => ({ row, error: "The email body is missing or unreadable." })),
       ),
     );
     const held = rows.filter((row) => !unreadable.includes(row));
     if (held.length === 0) return;
-    if (stopped) return commit(deps, releaseStatements(held, owner));
+    if (stopped) return commit(write, releaseStatements(held, owner));
     const messages = held.map((row) => messageOf(row) as EmailMessage);
     pacer.started();
     const outcome = await transport.sendBatch(messages, key);
@@ -142,22 +144,22 @@ export function startEmailDispatcher(
       });
       if (failed.length > 0)
         log.warn("emails refused by the provider", { count: failed.length, batch: held.length });
-      return commit(deps, [...sentStatements(sent, now), ...failedStatements(failed)]);
+      return commit(write, [...sentStatements(sent, now), ...failedStatements(failed)]);
     }
     if (outcome.kind === "rate_limited") {
       log.debug("email provider asked to wait", { retryAfter: outcome.rate.retryAfterSeconds });
-      return commit(deps, releaseStatements(held, owner));
+      return commit(write, releaseStatements(held, owner));
     }
     if (outcome.kind === "rejected") {
       const [only] = held;
       if (held.length === 1 && only)
-        return commit(deps, failedStatements([{ row: only, error: outcome.error }]));
+        return commit(write, failedStatements([{ row: only, error: outcome.error }]));
       // Refused whole (a request-level validation): halve until the refused email stands
       // alone, so it fails by itself and the others are sent. Each half gets its own key.
       const middle = Math.ceil(held.length / 2);
       for (const half of [held.slice(0, middle), held.slice(middle)]) {
         await paced();
-        await deliver(await assignKey(deps, owner, half), half);
+        await deliver(await assignKey(write, owner, half), half);
       }
       return;
     }
@@ -171,7 +173,7 @@ export function startEmailDispatcher(
       count: held.length,
       attempt,
     });
-    await commit(deps, [
+    await commit(write, [
       ...failedStatements(
         exhausted.map((row) => ({
           row,
@@ -191,7 +193,7 @@ export function startEmailDispatcher(
       try {
         await paced();
         if (stopped) break;
-        const batch = await claimBatch(deps, { owner, leaseMs, limit: settings.batchSize });
+        const batch = await claimBatch(deps, write, { owner, leaseMs, limit: settings.batchSize });
         if (batch) await deliver(batch.key, batch.rows);
         else await idle();
       } catch (error) {

@@ -1,8 +1,8 @@
 import type { InStatement } from "@libsql/client";
 import { newId } from "@roster/db";
-import type { CoreDeps } from "../context.ts";
 import { IN_IDS, idList } from "../sync/sql.ts";
 import type { ClaimedEmail } from "./claim.ts";
+import type { OutboxWrite } from "./writes.ts";
 
 const ERROR_LENGTH = 500;
 const clip = (error: string) => error.slice(0, ERROR_LENGTH);
@@ -92,6 +92,6 @@ export function releaseStatements(rows: readonly ClaimedEmail[], owner: string):
   ];
 }
 
-export async function commit(deps: CoreDeps, statements: InStatement[]): Promise<void> {
-  if (statements.length > 0) await deps.db.client.batch(statements, "write");
+export async function commit(write: OutboxWrite, statements: InStatement[]): Promise<void> {
+  if (statements.length > 0) await write(statements);
 }
