@@ -8,12 +8,13 @@ import { startEmailDispatcher } from "@roster/core";
 import { createEmailTransport } from "@roster/email";
 import { startFakeResend } from "@roster/email/testing";
 import { rosterInstance } from "./instance.ts";
+import { show, summary } from "./measure.ts";
 import { spawnSim } from "./sim-process.ts";
 
 export type EmailBenchRow = {
   "rate req/s": number | "no Resend";
   emails: number;
-  "full sync s": number;
+  "full sync s": number | string;
   "delivered s": number | null;
   "limit s": number | null;
   "delivered / limit": number | null;
@@ -97,9 +98,21 @@ function row(
   };
 }
 
-/** The same full sync without Resend, then delivered at each rate. */
-export async function benchEmail(users: number, rates: number[]): Promise<EmailBenchRow[]> {
-  const rows = [await measure(users, null, 500)];
+/**
+ * The same full sync without Resend (`repeat` times: median and range, to judge whether
+ * delivery changed the sync's time), then delivered at each rate, once each.
+ */
+export async function benchEmail(
+  users: number,
+  rates: number[],
+  repeat: number,
+): Promise<EmailBenchRow[]> {
+  const baselines: EmailBenchRow[] = [];
+  for (let i = 0; i < repeat; i += 1) baselines.push(await measure(users, null, 500));
+  const syncTimes = baselines.map((baseline) => Number(baseline["full sync s"]));
+  const rows: EmailBenchRow[] = [
+    { ...(baselines[0] as EmailBenchRow), "full sync s": show(summary(syncTimes)) },
+  ];
   for (const rate of rates) {
     rows.push(await measure(users, rate, 500));
     console.error(`  email: ${JSON.stringify(rows.at(-1))}`);

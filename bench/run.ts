@@ -226,7 +226,7 @@ if (!values["no-latency"]) {
 let email: EmailBenchRow[] | null = null;
 if (!values["no-email"]) {
   const users = Number(values["email-users"] ?? Math.max(...SIZES));
-  email = await benchEmail(users, values["email-rates"].split(",").map(Number));
+  email = await benchEmail(users, values["email-rates"].split(",").map(Number), REPEAT);
   console.table(email);
 }
 

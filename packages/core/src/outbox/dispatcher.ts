@@ -26,6 +26,11 @@ export type EmailDispatcherOptions = {
   /** Longest sleep with nothing due: rows written by processes that cannot wake this one. */
   idlePollMs?: number;
   batchSize?: number;
+  /**
+   * Requests in flight at once. Resend limits the rate, not concurrency; one at a time, a
+   * request's round trip plus claiming and recording caps the rate below a high limit.
+   */
+  maxInFlight?: number;
 };
 
 export const EMAIL_DISPATCH_DEFAULTS = {
@@ -36,6 +41,7 @@ export const EMAIL_DISPATCH_DEFAULTS = {
   backoffMaxMs: 60_000,
   idlePollMs: 5_000,
   batchSize: MAX_BATCH_EMAILS,
+  maxInFlight: 4,
 } as const;
 
 export type EmailDispatcher = {
@@ -117,20 +123,21 @@ export function startEmailDispatcher(
   };
 
   const deliver = async (key: string, rows: ClaimedEmail[]): Promise<void> => {
-    const unreadable = rows.filter((row) => messageOf(row) === null);
-    await commit(
-      write,
-      failedStatements(
-        unreadable.map((row) => ({ row, error: "The email body is missing or unreadable." })),
-      ),
+    const unreadable = failedStatements(
+      rows
+        .filter((row) => messageOf(row) === null)
+        .map((row) => ({ row, error: "The email body is missing or unreadable." })),
     );
-    const held = rows.filter((row) => !unreadable.includes(row));
-    if (held.length === 0) return;
-    if (stopped) return commit(write, releaseStatements(held, owner));
+    const held = rows.filter((row) => messageOf(row) !== null);
+    if (held.length === 0 || stopped) {
+      return commit(write, [...unreadable, ...releaseStatements(held, owner)]);
+    }
     const messages = held.map((row) => messageOf(row) as EmailMessage);
+    // Counted before the first await, so the next claim is paced after this request.
     pacer.started();
     const outcome = await transport.sendBatch(messages, key);
     pacer.observe(outcome);
+    await commit(write, unreadable);
     const now = deps.clock.now().getTime();
 
     if (outcome.ok) {
@@ -188,22 +195,40 @@ export function startEmailDispatcher(
     ]);
   };
 
+  const inFlight = new Set<Promise<void>>();
+  const failed = async (error: unknown) => {
+    // The database refused (busy, full disk): the lease lapses, the rows are taken again.
+    log.error("email dispatch failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    if (!stopped) await sleep(settings.backoffMaxMs / 10, false);
+  };
   const loop = async () => {
     while (!stopped) {
       try {
+        if (inFlight.size >= settings.maxInFlight) await Promise.race(inFlight);
         await paced();
         if (stopped) break;
-        const batch = await claimBatch(deps, write, { owner, leaseMs, limit: settings.batchSize });
-        if (batch) await deliver(batch.key, batch.rows);
-        else await idle();
-      } catch (error) {
-        // The database refused (busy, full disk): the lease lapses, the rows are taken again.
-        log.error("email dispatch failed", {
-          error: error instanceof Error ? error.message : String(error),
+        const batch = await claimBatch(deps, write, {
+          owner,
+          leaseMs,
+          limit: settings.batchSize,
         });
-        if (!stopped) await sleep(settings.backoffMaxMs / 10, false);
+        if (!batch) {
+          // Let what is in flight answer first: its 429 or 5xx decides the next wait.
+          if (inFlight.size > 0) await Promise.race(inFlight);
+          else await idle();
+          continue;
+        }
+        const delivery: Promise<void> = deliver(batch.key, batch.rows)
+          .catch(failed)
+          .finally(() => inFlight.delete(delivery));
+        inFlight.add(delivery);
+      } catch (error) {
+        await failed(error);
       }
     }
+    await Promise.all(inFlight);
   };
   const running = loop();
 
