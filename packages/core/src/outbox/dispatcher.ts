@@ -1,4 +1,4 @@
-import { type EmailMessage, type EmailTransport, MAX_BATCH_EMAILS } from "@roster/email";
+import { type EmailMessage, MAX_BATCH_EMAILS } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
 import { assignKey, type ClaimedEmail, claimBatch, nextDueAt } from "./claim.ts";
 import { Pacer, retryDelayMs } from "./pacing.ts";
@@ -66,7 +66,7 @@ export function startEmailDispatcher(
   options: EmailDispatcherOptions = {},
 ): EmailDispatcher {
   const transport = deps.email;
-  if (!transport || transport.kind !== "resend")
+  if (transport?.kind !== "resend")
     throw new Error("The email dispatcher needs a Resend transport");
   const given = Object.entries(options).filter(([, value]) => value !== undefined);
   const settings: Required<Omit<EmailDispatcherOptions, "leaseMs">> = {
