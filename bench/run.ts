@@ -1,13 +1,15 @@
 /**
  * `bun run bench [-- --sizes 1000,10000,100000 --repeat 3]`: how fast Roster syncs from the
  * Entra simulator (in its own process) into a fresh libSQL file, against two baselines
- * measured in the same run, and how the API answers while a big sync runs.
+ * measured in the same run, how the API answers while a big sync runs, and how fast the
+ * welcome emails of a full sync reach a rate-limited Resend (`--email-users`, `--email-rates`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "@roster/api";
 import { encodeCursor } from "@roster/core";
+import { benchEmail, type EmailBenchRow } from "./email.ts";
 import { type BatchHook, rosterInstance } from "./instance.ts";
 import { quantile, show, summary, timed } from "./measure.ts";
 import { type SimProcess, spawnSim } from "./sim-process.ts";
@@ -17,6 +19,10 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "1000,10000,100000" },
     repeat: { type: "string", default: "3" },
     "no-latency": { type: "boolean", default: false },
+    /** Welcome emails for the email section (default: the largest size). */
+    "email-users": { type: "string" },
+    "email-rates": { type: "string", default: "2,50" },
+    "no-email": { type: "boolean", default: false },
   },
 });
 const SIZES = values.sizes.split(",").map(Number);
@@ -216,9 +222,17 @@ if (!values["no-latency"]) {
   sim2.stop();
 }
 
+/** Welcome emails queued by a full sync, delivered through the fake Resend at each rate. */
+let email: EmailBenchRow[] | null = null;
+if (!values["no-email"]) {
+  const users = Number(values["email-users"] ?? Math.max(...SIZES));
+  email = await benchEmail(users, values["email-rates"].split(",").map(Number), REPEAT);
+  console.table(email);
+}
+
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 writeFileSync(
   join(import.meta.dir, "results", "latest.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, latency, raw: results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, latency, email, raw: results }, null, 2)}\n`,
 );
 process.exit(0);

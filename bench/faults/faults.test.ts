@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createApp } from "@roster/api";
 import { createDb } from "@roster/db";
+import { startFakeResend } from "@roster/email/testing";
 import { generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
 import { type BatchHook, rosterInstance } from "../instance.ts";
 import { spawnSim } from "../sim-process.ts";
@@ -156,6 +157,113 @@ describe("several instances", () => {
     expect(await runs()).toEqual(["completed_with_errors"]);
     db.close();
   }, 60_000);
+});
+
+/** A service on a fresh database with Resend configured to a fake, and a connected sync. */
+async function emailService(users: number, seed: number) {
+  const sim = await spawnSim(users, seed);
+  cleanups.push(() => sim.stop());
+  const resend = startFakeResend({ apiKey: "re_faults", rateLimit: 2 });
+  cleanups.push(() => resend.stop());
+  const env = {
+    DATABASE_URL: tempDatabase(),
+    ROSTER_SECRET_KEY: Buffer.alloc(32, 8).toString("base64"),
+    ROSTER_ADMIN_EMAIL: "admin@faults.test",
+    ROSTER_ADMIN_PASSWORD: "faults-password-1",
+    AZURE_AUTHORITY_HOST: sim.url,
+    GRAPH_BASE_URL: sim.url,
+    RESEND_API_KEY: "re_faults",
+    RESEND_BASE_URL: resend.url,
+    ROSTER_SCHEDULER: "on",
+    // Also how long a dead process's claimed emails stay claimed.
+    ROSTER_RUN_LEASE_SECONDS: "3",
+  };
+  const connect = async (url: string) => {
+    const api = client(url);
+    await api.login("default", env.ROSTER_ADMIN_EMAIL, env.ROSTER_ADMIN_PASSWORD);
+    const connection = await api.call("POST", "/api/user-sync/connections", {
+      type: "entra-id",
+      settings: { applicationId: sim.clientId, directoryId: sim.tenantId, sendPinEmails: true },
+      secret: sim.secret,
+    });
+    await api.call("POST", `/api/user-sync/connections/${connection.json.id}/connect`);
+    const started = await api.call("POST", `/api/user-sync/connections/${connection.json.id}/sync`);
+    const run = await until(
+      async () => {
+        const result = await api.call("GET", `/api/user-sync/runs/${started.json.run.id}`);
+        return result.json.outcome !== "running" ? result.json : null;
+      },
+      60_000,
+      "the run",
+    );
+    return { api, run };
+  };
+  const pending = async () => {
+    const db = await createDb({ url: env.DATABASE_URL });
+    const row = (
+      await db.client.execute("select count(*) as n from outbox where status = 'pending'")
+    ).rows[0];
+    db.close();
+    return Number(row?.n);
+  };
+  /** Each recipient once, and as many as the run created. */
+  const deliveredOnce = (count: number) => {
+    const recipients = resend.delivered.map((email) => email.to[0]);
+    expect(new Set(recipients).size).toBe(count);
+    expect(recipients).toHaveLength(count);
+  };
+  return { sim, resend, env, connect, pending, deliveredOnce };
+}
+
+describe("email delivery across processes", () => {
+  test("kill -9 between the users' commit and delivery: after a restart every email is delivered exactly once", async () => {
+    const service = await emailService(600, 81);
+    // Resend takes the first batch and sends it, but its answer never comes back.
+    service.resend.hold();
+    const first = await spawnApi(service.env);
+    const { run } = await service.connect(first.url);
+    expect(run.counts.created).toBeGreaterThan(600);
+    await until(async () => service.resend.delivered.length > 0, 10_000, "the first batch");
+    first.child.kill(9);
+    await first.child.exited;
+    service.resend.release();
+    expect(await service.pending()).toBe(run.counts.created);
+
+    const second = await spawnApi(service.env);
+    cleanups.push(() => void second.child.kill());
+    await until(async () => (await service.pending()) === 0, 30_000, "every email delivered");
+    service.deliveredOnce(run.counts.created);
+    // The batch whose answer was lost went again under its key: Resend replayed it.
+    expect(service.resend.requests.some((request) => request.replayed)).toBe(true);
+    const detail = await client(second.url);
+    await detail.login(
+      "default",
+      service.env.ROSTER_ADMIN_EMAIL,
+      service.env.ROSTER_ADMIN_PASSWORD,
+    );
+    const after = await detail.call("GET", `/api/user-sync/runs/${run.id}`);
+    expect(after.json.emails).toEqual({ pending: 0, sent: run.counts.created, failed: 0 });
+  }, 120_000);
+
+  test("two service processes with the scheduler on, one database, emails queued: none sent twice", async () => {
+    const service = await emailService(600, 82);
+    // The run happens in a process without the scheduler, so no dispatcher: all stay queued.
+    const setup = await spawnApi({ ...service.env, ROSTER_SCHEDULER: "off" });
+    const { run } = await service.connect(setup.url);
+    setup.child.kill();
+    await setup.child.exited;
+    expect(service.resend.requests).toHaveLength(0);
+    service.resend.setRateLimit(20);
+    const instances = await Promise.all([
+      spawnApi({ ...service.env, ROSTER_EMAIL_RATE: "10" }),
+      spawnApi({ ...service.env, ROSTER_EMAIL_RATE: "10" }),
+    ]);
+    for (const instance of instances) cleanups.push(() => void instance.child.kill());
+    await until(async () => (await service.pending()) === 0, 30_000, "every email delivered");
+    service.deliveredOnce(run.counts.created);
+    // Nothing had to be replayed either: each batch was claimed by one process only.
+    expect(service.resend.requests.every((request) => !request.replayed)).toBe(true);
+  }, 120_000);
 });
 
 /** An in-process Roster on a fresh database with the simulator, for the directory faults. */

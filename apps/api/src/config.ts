@@ -35,6 +35,8 @@ const configSchema = z
     RESEND_API_KEY: z.string().optional(),
     RESEND_BASE_URL: z.url().optional(),
     MAIL_FROM: z.string().optional(),
+    /** Requests per second the email dispatcher allows itself (Resend's default team limit is 2). */
+    ROSTER_EMAIL_RATE: z.coerce.number().positive().max(1000).default(2),
     ROSTER_SCHEDULER: flag,
     ROSTER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     ROSTER_PUBLIC_URL: z.url().optional(),

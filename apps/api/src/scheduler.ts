@@ -1,12 +1,26 @@
-import { type CoreDeps, checkExpiringSecrets, failLapsedRuns, startDueRuns } from "@roster/core";
+import {
+  type CoreDeps,
+  checkExpiringSecrets,
+  type EmailDispatcher,
+  failLapsedRuns,
+  startDueRuns,
+  startEmailDispatcher,
+} from "@roster/core";
 import { Cron } from "croner";
 
 /**
  * Drives automatic synchronization: every minute it starts the runs that are due, reaps
  * runs whose process died, and checks expiring secrets (each notice at most once a day).
- * The schedule itself lives in the database, so a restart re-arms it.
+ * The schedule itself lives in the database, so a restart re-arms it. With Resend configured it
+ * also runs the outbox dispatcher, which delivers every email (without a key the outbox is
+ * the delivery, read by the operator).
  */
-export function startScheduler(deps: CoreDeps) {
+export function startScheduler(deps: CoreDeps, options: { emailRate?: number } = {}) {
+  const dispatcher: EmailDispatcher | null =
+    deps.email?.kind === "resend"
+      ? startEmailDispatcher(deps, { ratePerSecond: options.emailRate })
+      : null;
+  if (dispatcher) deps.emailDispatcher = dispatcher;
   const tick = async () => {
     try {
       await failLapsedRuns(deps);
@@ -26,6 +40,7 @@ export function startScheduler(deps: CoreDeps) {
     async stop() {
       job.stop();
       await first;
+      await dispatcher?.stop();
     },
   };
 }

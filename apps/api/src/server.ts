@@ -21,7 +21,10 @@ export async function startService(config: Config) {
     trustedProxies: config.ROSTER_TRUSTED_PROXIES,
   });
   const server = Bun.serve({ port: config.PORT, fetch: app.fetch });
-  const scheduler = config.ROSTER_SCHEDULER === "on" ? startScheduler(deps) : null;
+  const scheduler =
+    config.ROSTER_SCHEDULER === "on"
+      ? startScheduler(deps, { emailRate: config.ROSTER_EMAIL_RATE })
+      : null;
   deps.log.info("roster started", { url: server.url.href, scheduler: config.ROSTER_SCHEDULER });
 
   let stopping: Promise<void> | null = null;

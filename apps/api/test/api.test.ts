@@ -416,6 +416,8 @@ describe("user synchronization", () => {
     expect(run.json).toMatchObject({
       outcome: "completed_with_errors",
       counts: { created: 123, failed: 6 },
+      // PIN emails are off by default: the run queued none.
+      emails: { pending: 0, sent: 0, failed: 0 },
     });
     expect(run.json.failures.map((failure: { code: string }) => failure.code)).toContain(
       "no_email",

@@ -17,14 +17,17 @@ export type CoreDeps = {
   appName?: string;
   /** Where email goes; without one, messages stay in the local outbox. */
   email?: EmailTransport;
-  /** Told when a run has queued emails, so delivery starts without waiting for its next turn. */
-  emailDispatcher?: { wake(): void };
   /** Names this process on run leases, so another instance can tell whose run it is. */
   instanceId?: string;
-  /** How long a run stays claimed without a heartbeat (default 2 minutes). */
+  /** How long a run stays claimed without a renewal (default 2 minutes). */
   leaseMs?: number;
   /** Connections one tenant may have (default 20, `ROSTER_MAX_CONNECTIONS_PER_TENANT`). */
   maxConnectionsPerTenant?: number;
+  /**
+   * The outbox dispatcher of this process, if it runs one (scheduler on, Resend configured):
+   * whoever commits outbox rows wakes it, so they go out without waiting for its next poll.
+   */
+  emailDispatcher?: { wake(): void };
   /** Runs executing in this process, so shutdown can wait for them. */
   tracker?: RunTracker;
 };

@@ -4,7 +4,7 @@ export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./identity/index.ts";
 export * from "./logger.ts";
-export * from "./outbox.ts";
+export * from "./outbox/index.ts";
 export * from "./paging.ts";
 export * from "./permissions.ts";
 export * from "./runs/index.ts";

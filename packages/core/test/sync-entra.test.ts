@@ -20,12 +20,14 @@ import {
   previewSync,
   SYNCED_USER_TAG,
 } from "../src/index.ts";
+import { untilSettled, withDispatcher } from "./dispatch.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 const USERS = 300;
 let sim: EntraSim;
 let directory: GeneratedTenant;
-const resend = startFakeResend("re_test");
+const resend = startFakeResend({ apiKey: "re_test", rateLimit: 100 });
+const dispatchers: Array<{ stop(): Promise<void> }> = [];
 
 beforeAll(async () => {
   const simDirectory = new SimDirectory();
@@ -33,6 +35,7 @@ beforeAll(async () => {
   sim = await startEntraSim({ directory: simDirectory });
 });
 afterAll(async () => {
+  for (const dispatcher of dispatchers) await dispatcher.stop();
   await sim.stop();
   resend.stop();
 });
@@ -46,6 +49,7 @@ async function setup(settings: Record<string, unknown> = {}) {
   });
   const email = createEmailTransport({ resendApiKey: "re_test", resendBaseUrl: resend.url });
   const env = await testDeps([connector], email);
+  dispatchers.push(withDispatcher(env.deps, { ratePerSecond: 100 }));
   const tenant = await seedTenant(env.deps);
   const connection = await createConnection(tenant.ctx, {
     type: "entra-id",
@@ -69,7 +73,7 @@ async function setup(settings: Record<string, unknown> = {}) {
 describe("a sync against the Entra simulator", () => {
   test("creates every valid user and reports each one it could not sync", async () => {
     const { run, deps, tenantId } = await setup({ sendPinEmails: true });
-    const sent = resend.received.length;
+    const sent = resend.delivered.length;
     const result = await run();
     // 300 members + alice (guest with mail) + noah (UPN as email) + 2 display-name-only users
     // are created only with the display-name option; here: 300 + alice + noah + shared.one.
@@ -102,18 +106,26 @@ describe("a sync against the Entra simulator", () => {
       .where(eq(userAliases.userId, noah?.id ?? ""));
     expect(aliases.map((alias) => alias.alias)).toEqual(["nmailbox"]);
 
-    // One welcome email per new user, queued with its user for the dispatcher: the run
-    // itself sends nothing.
-    expect(resend.received.length - sent).toBe(0);
+    // One welcome email per new user, delivered through Resend by the dispatcher, the body
+    // never kept in clear.
+    expect(result.emails.sent + result.emails.pending).toBe(USERS + 3);
+    await untilSettled(deps);
+    expect(resend.delivered.length - sent).toBe(USERS + 3);
     const mails = await deps.db.db.select().from(outbox);
     expect(mails).toHaveLength(USERS + 3);
-    expect(mails.every((mail) => mail.status === "pending" && mail.runId === result.id)).toBe(true);
+    expect(
+      mails.every(
+        (mail) =>
+          mail.status === "sent" && mail.bodyCiphertext === null && mail.runId === result.id,
+      ),
+    ).toBe(true);
   });
 
   test("a second run over the same directory changes nothing and sends nothing", async () => {
-    const { run } = await setup({ sendPinEmails: true });
+    const { run, deps } = await setup({ sendPinEmails: true });
     await run();
-    const sent = resend.received.length;
+    await untilSettled(deps);
+    const sent = resend.delivered.length;
     const second = await run();
     expect(second.counts).toMatchObject({
       created: 0,
@@ -122,7 +134,9 @@ describe("a sync against the Entra simulator", () => {
       deleted: 0,
       unchanged: USERS + 3,
     });
-    expect(resend.received.length).toBe(sent);
+    expect(second.emails).toEqual({ pending: 0, sent: 0, failed: 0 });
+    await Bun.sleep(100);
+    expect(resend.delivered.length).toBe(sent);
   });
 
   test("display names fill in missing first and last names when allowed", async () => {

@@ -1,8 +1,14 @@
 import type { InStatement } from "@libsql/client";
 
-/** Runs write batches off the main thread; `batch` resolves to each statement's rows affected. */
+/** Rows a statement returned, by column name. */
+export type ReturnedRows = Array<Record<string, unknown>>;
+
+/** Runs write batches off the main thread, each one transaction. */
 export type PageWriter = {
+  /** Resolves to each statement's rows affected. */
   batch(statements: InStatement[]): Promise<number[]>;
+  /** A write batch whose statements' rows (`returning …`) come back, one list per statement. */
+  returning?(statements: InStatement[]): Promise<ReturnedRows[]>;
   /** False once the thread stopped, by `close` or by a crash: open a new writer then. */
   readonly alive: boolean;
   close(): void;
@@ -20,6 +26,7 @@ type Reply = {
   id: number;
   ok: boolean;
   rowsAffected?: number[];
+  rows?: ReturnedRows[];
   message?: string;
   code?: string | null;
 };
@@ -30,44 +37,43 @@ export function openPageWriter(url: string): PageWriter {
   worker.postMessage({ url });
   // An idle writer must not keep the process alive.
   (worker as unknown as { unref(): void }).unref();
-  const pending = new Map<number, { resolve(rows: number[]): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(reply: Reply): void; reject(error: Error): void }>();
   let next = 0;
   let stopped: string | null = null;
-  // Without this a crashed thread leaves every pending batch, and so the run, waiting forever.
+  // Without this a thread that died (out of memory, a native abort, closed) would leave every
+  // pending batch, and so its run, waiting forever.
   const stop = (reason: string) => {
     stopped ??= reason;
     for (const waiting of pending.values()) waiting.reject(new WriterStoppedError(stopped));
     pending.clear();
   };
-  worker.addEventListener("error", (event) => stop((event as ErrorEvent).message || "it crashed"));
+  worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    stop((event as ErrorEvent).message || "it crashed");
+  });
   worker.addEventListener("close", () => stop("it exited"));
   worker.onmessage = (event: MessageEvent<Reply>) => {
     const waiting = pending.get(event.data.id);
     pending.delete(event.data.id);
     if (!waiting) return;
-    if (event.data.ok) waiting.resolve(event.data.rowsAffected ?? []);
+    if (event.data.ok) waiting.resolve(event.data);
     else
       waiting.reject(
         Object.assign(new Error(event.data.message), { code: event.data.code ?? undefined }),
       );
   };
-  // A worker that dies (out of memory, a native abort) fails what it was given, not hangs it.
-  worker.onerror = (event: ErrorEvent) => {
-    event.preventDefault();
-    for (const waiting of pending.values())
-      waiting.reject(new Error(`The page writer stopped: ${event.message}`));
-    pending.clear();
+  const send = (statements: InStatement[], returning: boolean) => {
+    if (stopped) return Promise.reject(new WriterStoppedError(stopped));
+    next += 1;
+    const id = next;
+    return new Promise<Reply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, statements, returning });
+    });
   };
   return {
-    batch(statements) {
-      if (stopped) return Promise.reject(new WriterStoppedError(stopped));
-      next += 1;
-      const id = next;
-      return new Promise<number[]>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, statements });
-      });
-    },
+    batch: async (statements) => (await send(statements, false)).rowsAffected ?? [],
+    returning: async (statements) => (await send(statements, true)).rows ?? [],
     get alive() {
       return stopped === null;
     },

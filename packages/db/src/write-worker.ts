@@ -8,7 +8,7 @@ import { createDb } from "./client.ts";
 
 declare const self: Worker;
 
-type Request = { url: string } | { id: number; statements: InStatement[] };
+type Request = { url: string } | { id: number; statements: InStatement[]; returning?: boolean };
 
 let ready: ReturnType<typeof createDb> | null = null;
 
@@ -21,12 +21,25 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     ready.catch(() => {});
     return;
   }
-  const { id, statements } = event.data;
+  const { id, statements, returning } = event.data;
   try {
     if (!ready) throw new Error("The page writer was not given a database.");
     const { client } = await ready;
     const results = await client.batch(statements, "write");
-    postMessage({ id, ok: true, rowsAffected: results.map((result) => result.rowsAffected) });
+    // Rows by column name: libSQL's row objects do not survive postMessage as they are.
+    const rows = returning
+      ? results.map((result) =>
+          result.rows.map((row) =>
+            Object.fromEntries(result.columns.map((column, index) => [column, row[index]])),
+          ),
+        )
+      : undefined;
+    postMessage({
+      id,
+      ok: true,
+      rowsAffected: results.map((result) => result.rowsAffected),
+      rows,
+    });
   } catch (error) {
     const e = error as { message?: string; code?: string };
     postMessage({ id, ok: false, message: e.message ?? String(error), code: e.code ?? null });

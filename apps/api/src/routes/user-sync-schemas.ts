@@ -32,6 +32,16 @@ export const RunSchema = z
   .openapi("Run");
 
 export const RunDetailSchema = RunSchema.extend({
+  emails: z
+    .object({
+      pending: z.number().int(),
+      sent: z.number().int(),
+      failed: z.number().int(),
+    })
+    .meta({
+      description:
+        "The run's welcome emails: waiting for the dispatcher, delivered, failed for good (each failure is also a `pin_email_failed` warning). Without Resend configured they stay pending in the local outbox.",
+    }),
   failures: z.array(
     z.object({
       externalId: z.string().nullable(),

@@ -56,6 +56,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
 }
 
 type RunDetail = Run & {
+  emails: { pending: number; sent: number; failed: number };
   failures: {
     externalId: string | null;
     email: string | null;
@@ -110,6 +111,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         </div>
       ) : null}
       <CountsList counts={run.counts} />
+      <EmailsLine emails={run.emails} />
       <h2>Users that could not be synchronized ({run.failures.length})</h2>
       {run.failures.length === 0 ? (
         <p class="muted">None.</p>
@@ -161,5 +163,19 @@ export function RunDetailPage({ runId }: { runId: string }) {
         </div>
       )}
     </main>
+  );
+}
+
+/** The run's welcome emails: the dispatcher delivers them after the run, so they move. */
+function EmailsLine({ emails }: { emails: RunDetail["emails"] }) {
+  const total = emails.pending + emails.sent + emails.failed;
+  if (total === 0) return null;
+  return (
+    <p data-testid="run-emails" class={emails.failed > 0 ? "alert warn" : "muted"}>
+      Welcome emails: <span data-testid="emails-sent">{emails.sent}</span> sent,{" "}
+      <span data-testid="emails-pending">{emails.pending}</span> waiting,{" "}
+      <span data-testid="emails-failed">{emails.failed}</span> failed
+      {emails.failed > 0 ? " (see the warnings below)" : ""}.
+    </p>
   );
 }

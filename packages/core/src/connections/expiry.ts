@@ -93,6 +93,7 @@ export async function checkSecretExpiry(deps: CoreDeps, connection: Connection):
       });
     }
   });
+  if (emails.length > 0) deps.emailDispatcher?.wake();
   deps.log.info("secret expiry notice", {
     connectionId: connection.id,
     tenant: tenant?.slug,

@@ -5,6 +5,7 @@ import { connectorOf, decryptSecret, loadConnection } from "../connections/manag
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
+import { countRunEmails } from "../outbox/run-emails.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import {
   LeaseLostError,
@@ -223,6 +224,7 @@ export async function getRun(ctx: Ctx, runId: string) {
     .limit(ISSUE_LIMIT * 2);
   return {
     ...runView(run),
+    emails: await countRunEmails(ctx, runId),
     failures: issues
       .filter((issue) => issue.kind === "failure")
       .slice(0, ISSUE_LIMIT)

@@ -13,7 +13,7 @@ export const outbox = sqliteTable(
   {
     id: text().primaryKey(),
     tenantId: text(),
-    /** The run that queued it (welcome emails), so a run can tell how its emails fared. */
+    /** The run whose welcome email this is (null for other kinds): the run detail counts them. */
     runId: text(),
     to: text().notNull(),
     subject: text().notNull(),
@@ -24,6 +24,14 @@ export const outbox = sqliteTable(
     attempts: integer().notNull().default(0),
     nextAttemptAt: timestamp(),
     lastError: text(),
+    /** Lease: the dispatcher process sending this row, until when (compare-and-set claim). */
+    leaseOwner: text(),
+    leaseExpiresAt: timestamp(),
+    /**
+     * The Idempotency-Key of the batch this row was first sent in, derived from its rows' ids;
+     * kept until the row is settled so a retry after a crash or timeout sends nothing twice.
+     */
+    idempotencyKey: text(),
     providerId: text(),
     createdAt: timestamp().notNull(),
     sentAt: timestamp(),
@@ -31,6 +39,9 @@ export const outbox = sqliteTable(
   (t) => [
     index("outbox_status_next_idx").on(t.status, t.nextAttemptAt),
     index("outbox_created_idx").on(t.createdAt),
+    index("outbox_run_idx").on(t.runId, t.status),
+    // The dispatcher's claim: pending rows of a group (by key) or not yet grouped, oldest first.
+    index("outbox_claim_idx").on(t.status, t.idempotencyKey, t.createdAt),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { outbox } from "@roster/db";
 import { desc } from "drizzle-orm";
-import type { CoreDeps } from "./context.ts";
-import { afterCursor, decodeCursor, iso, type Page, toPage } from "./paging.ts";
+import type { CoreDeps } from "../context.ts";
+import { afterCursor, decodeCursor, iso, type Page, toPage } from "../paging.ts";
 
 export type OutboxView = {
   id: string;

@@ -1,0 +1,121 @@
+/**
+ * The email section of the benchmark: N welcome emails queued by a full sync, delivered by
+ * the outbox dispatcher through the fake Resend at a given rate limit. Compared with the
+ * physical limit (N / 100 emails a request / rate) and with the same full sync without
+ * Resend, to show the run itself only queues.
+ */
+import { startEmailDispatcher } from "@roster/core";
+import { createEmailTransport } from "@roster/email";
+import { startFakeResend } from "@roster/email/testing";
+import { rosterInstance } from "./instance.ts";
+import { show, summary } from "./measure.ts";
+import { spawnSim } from "./sim-process.ts";
+
+export type EmailBenchRow = {
+  "rate req/s": number | "no Resend";
+  emails: number;
+  "full sync s": number | string;
+  "delivered s": number | null;
+  "limit s": number | null;
+  "delivered / limit": number | null;
+  requests: number | null;
+  "429s": number | null;
+};
+
+async function pendingCount(instance: Awaited<ReturnType<typeof rosterInstance>>) {
+  const result = await instance.handle.client.execute(
+    "select count(*) as n from outbox where status = 'pending'",
+  );
+  return Number(result.rows[0]?.n);
+}
+
+/** One full sync of `users` with PIN emails on; with a rate, Resend and the dispatcher too. */
+async function measure(users: number, rate: number | null, seed: number): Promise<EmailBenchRow> {
+  const sim = await spawnSim(users, seed);
+  const instance = await rosterInstance(sim, { sendPinEmails: true });
+  const resend = rate === null ? null : startFakeResend({ apiKey: "re_bench", rateLimit: rate });
+  try {
+    if (resend) {
+      instance.deps.email = createEmailTransport({
+        resendApiKey: "re_bench",
+        resendBaseUrl: resend.url,
+      });
+    }
+    const dispatcher =
+      rate === null ? null : startEmailDispatcher(instance.deps, { ratePerSecond: rate });
+    if (dispatcher) instance.deps.emailDispatcher = dispatcher;
+    const started = performance.now();
+    const run = await instance.run();
+    if (run.outcome === "failed") throw new Error(`run failed: ${run.error}`);
+    const syncSeconds = (performance.now() - started) / 1000;
+    const emails = run.emails.pending + run.emails.sent + run.emails.failed;
+    if (!dispatcher || !resend || rate === null) {
+      return row("no Resend", emails, syncSeconds, null, null, null, null);
+    }
+    while ((await pendingCount(instance)) > 0) await Bun.sleep(50);
+    const deliveredSeconds = (performance.now() - started) / 1000;
+    await dispatcher.stop();
+    if (resend.delivered.length !== emails) {
+      throw new Error(`${resend.delivered.length} emails delivered, ${emails} queued`);
+    }
+    const limit = Math.ceil(emails / 100) / rate;
+    return row(
+      rate,
+      emails,
+      syncSeconds,
+      deliveredSeconds,
+      limit,
+      resend.requests.length,
+      resend.requests.filter((request) => request.status === 429).length,
+    );
+  } finally {
+    resend?.stop();
+    instance.handle.close();
+    sim.stop();
+  }
+}
+
+const round = (value: number | null) => (value === null ? null : Number(value.toFixed(2)));
+
+function row(
+  rate: number | "no Resend",
+  emails: number,
+  sync: number,
+  delivered: number | null,
+  limit: number | null,
+  requests: number | null,
+  rateLimited: number | null,
+): EmailBenchRow {
+  return {
+    "rate req/s": rate,
+    emails,
+    "full sync s": round(sync) as number,
+    "delivered s": round(delivered),
+    "limit s": round(limit),
+    "delivered / limit": delivered !== null && limit ? round(delivered / limit) : null,
+    requests,
+    "429s": rateLimited,
+  };
+}
+
+/**
+ * The same full sync without Resend (`repeat` times: median and range, to judge whether
+ * delivery changed the sync's time), then delivered at each rate, once each.
+ */
+export async function benchEmail(
+  users: number,
+  rates: number[],
+  repeat: number,
+): Promise<EmailBenchRow[]> {
+  const baselines: EmailBenchRow[] = [];
+  for (let i = 0; i < repeat; i += 1) baselines.push(await measure(users, null, 500));
+  const syncTimes = baselines.map((baseline) => Number(baseline["full sync s"]));
+  const rows: EmailBenchRow[] = [
+    { ...(baselines[0] as EmailBenchRow), "full sync s": show(summary(syncTimes)) },
+  ];
+  for (const rate of rates) {
+    rows.push(await measure(users, rate, 500));
+    console.error(`  email: ${JSON.stringify(rows.at(-1))}`);
+  }
+  return rows;
+}

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import type { CoreDeps } from "../context.ts";
+import { IN_IDS, idList } from "../sync/store/sql.ts";
+import type { OutboxWrite } from "./writes.ts";
+
+/** An outbox row this process holds the lease on. */
+export type ClaimedEmail = {
+  id: string;
+  runId: string | null;
+  kind: string;
+  to: string;
+  subject: string;
+  bodyCiphertext: string | null;
+  attempts: number;
+};
+
+/** Rows sent together in one request, under one Idempotency-Key. */
+export type ClaimedBatch = { key: string; rows: ClaimedEmail[] };
+
+export type ClaimOptions = { owner: string; leaseMs: number; limit: number };
+
+const COLUMNS = `id, run_id, kind, "to", subject, body_ciphertext, attempts`;
+/** A row no process holds (never leased, or its holder stopped renewing), and due. */
+const FREE_AND_DUE = `status = 'pending'
+  and (lease_expires_at is null or lease_expires_at <= :now)
+  and (next_attempt_at is null or next_attempt_at <= :now)`;
+
+/**
+ * The Idempotency-Key of a group of rows: derived from their ids, so the same rows always
+ * carry the same key (Resend allows 256 characters and keeps a key 24 hours).
+ */
+export const idempotencyKeyOf = (ids: readonly string[]) =>
+  `roster-outbox/${createHash("sha256")
+    .update([...ids].sort().join(","))
+    .digest("hex")
+    .slice(0, 48)}`;
+
+/**
+ * Leases the next batch to send. Each claim is one UPDATE, a compare-and-set on the lease
+ * (SQLite runs it under the write lock, subquery included), so several processes on one
+ * database never hold the same row. A group that already has a key — sent before, its answer
+ * lost to a crash, a timeout or a 5xx — is taken again whole, with that key, so Resend
+ * replays it instead of sending twice; otherwise the oldest free rows form a new group.
+ */
+export async function claimBatch(
+  deps: CoreDeps,
+  write: OutboxWrite,
+  options: ClaimOptions,
+): Promise<ClaimedBatch | null> {
+  const now = deps.clock.now().getTime();
+  const lease = { owner: options.owner, until: now + options.leaseMs, now };
+  const [resumed = []] = await write([
+    {
+      sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
+          where ${FREE_AND_DUE} and idempotency_key = (
+            select idempotency_key from outbox
+            where ${FREE_AND_DUE} and idempotency_key is not null
+            order by created_at, id limit 1)
+          returning ${COLUMNS}, idempotency_key`,
+      args: lease,
+    },
+  ]);
+  const first = resumed[0];
+  if (first) return { key: String(first.idempotency_key), rows: resumed.map(claimedOf) };
+
+  const [fresh = []] = await write([
+    {
+      sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
+          where id in (
+            select id from outbox
+            where ${FREE_AND_DUE} and idempotency_key is null
+            order by created_at, id limit :limit)
+          and ${FREE_AND_DUE}
+          returning ${COLUMNS}`,
+      args: { ...lease, limit: options.limit },
+    },
+  ]);
+  if (fresh.length === 0) return null;
+  const rows = fresh.map(claimedOf);
+  return { key: await assignKey(write, options.owner, rows), rows };
+}
+
+/**
+ * Gives a group of held rows its own key (a new group, or half of one Resend refused whole).
+ * Stored before the request, so whoever sends these rows next sends them under it.
+ */
+export async function assignKey(
+  write: OutboxWrite,
+  owner: string,
+  rows: readonly ClaimedEmail[],
+): Promise<string> {
+  const ids = rows.map((row) => row.id);
+  const key = idempotencyKeyOf(ids);
+  await write([
+    {
+      sql: `update outbox set idempotency_key = ? where lease_owner = ? and id in ${IN_IDS}`,
+      args: [key, owner, idList(ids)],
+    },
+  ]);
+  return key;
+}
+
+/** When the next pending row becomes claimable (its retry time or its lease's end), if any. */
+export async function nextDueAt(deps: CoreDeps): Promise<number | null> {
+  const result = await deps.db.client.execute(
+    `select min(max(coalesce(next_attempt_at, 0), coalesce(lease_expires_at, 0))) as due
+     from outbox where status = 'pending'`,
+  );
+  const due = result.rows[0]?.due;
+  return due === null || due === undefined ? null : Number(due);
+}
+
+const claimedOf = (row: Record<string, unknown>): ClaimedEmail => ({
+  id: String(row.id),
+  runId: row.run_id === null ? null : String(row.run_id),
+  kind: String(row.kind),
+  to: String(row.to),
+  subject: String(row.subject),
+  bodyCiphertext: row.body_ciphertext === null ? null : String(row.body_ciphertext),
+  attempts: Number(row.attempts),
+});

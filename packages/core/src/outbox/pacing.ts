@@ -1,0 +1,62 @@
+import type { BatchOutcome } from "@roster/email";
+
+export type PacingOptions = {
+  /** Requests per second at most, whatever the provider allows (ROSTER_EMAIL_RATE). */
+  ratePerSecond: number;
+  /** First pause after a 5xx or a dropped connection; doubles with each one in a row. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+};
+
+/**
+ * When the next request may start, from our own ceiling and the provider's last answer
+ * (https://resend.com/docs/api-reference/rate-limit): `retry-after` on a 429, the window's
+ * `ratelimit-reset` once `ratelimit-remaining` reaches 0, and an exponential pause after
+ * failures. Times are `performance.now()` milliseconds; nothing here sleeps.
+ */
+export class Pacer {
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private providerResumesAt = 0;
+  private backoffUntil = 0;
+  private failuresInRow = 0;
+
+  constructor(private readonly options: PacingOptions) {}
+
+  /** Milliseconds to wait before the next request may start (0: now). */
+  delayMs(now = performance.now()): number {
+    const ceiling = this.lastStart + 1000 / this.options.ratePerSecond;
+    return Math.max(0, ceiling - now, this.providerResumesAt - now, this.backoffUntil - now);
+  }
+
+  started(now = performance.now()): void {
+    this.lastStart = now;
+  }
+
+  /** Takes in what the provider answered. */
+  observe(outcome: BatchOutcome, now = performance.now()): void {
+    const { rate } = outcome;
+    if (!outcome.ok && outcome.kind === "rate_limited") {
+      const seconds = rate.retryAfterSeconds ?? rate.resetSeconds ?? 1;
+      this.providerResumesAt = Math.max(this.providerResumesAt, now + seconds * 1000);
+      return;
+    }
+    if (rate.remaining === 0 && rate.resetSeconds !== null) {
+      this.providerResumesAt = Math.max(this.providerResumesAt, now + rate.resetSeconds * 1000);
+    }
+    if (!outcome.ok && outcome.kind === "transient") {
+      this.failuresInRow += 1;
+      const pause = this.options.backoffBaseMs * 2 ** (this.failuresInRow - 1);
+      this.backoffUntil = now + Math.min(pause, this.options.backoffMaxMs);
+      return;
+    }
+    this.failuresInRow = 0;
+    this.backoffUntil = 0;
+  }
+}
+
+/**
+ * When a row that failed its `attempt`-th time is tried again: `baseMs` × 3^(attempt − 1).
+ * With the defaults (60 s, 8 attempts) the seven waits add up to about 18 hours, so a
+ * provider outage of most of a day still ends in delivery.
+ */
+export const retryDelayMs = (attempt: number, baseMs: number) => baseMs * 3 ** (attempt - 1);
