@@ -15,14 +15,6 @@ const ROOT = join(import.meta.dir, "..", "..", "..");
  */
 const SHOTS = join(ROOT, process.env.ROSTER_SCREENSHOTS ?? ".screenshots");
 
-/** A port that is free now, so the public URL (the redirect URI) is known before serving. */
-const freePort = () => {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-};
-
 let api: Awaited<ReturnType<typeof testApi>>;
 let server: ReturnType<typeof Bun.serve>;
 let browser: Browser;

@@ -3,8 +3,6 @@ import type { RunCounts } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { planDeletions } from "../rules/deletion.ts";
-import { drawPin } from "../rules/pin.ts";
-import { createPlanner } from "../rules/plan.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { letRequestsIn } from "./event-loop.ts";
 import {
