@@ -57,7 +57,6 @@ function lastAdministratorToKeep(
   administrators: readonly string[],
   candidates: ReadonlySet<string>,
 ): string | null {
-  if (administrators.length === 0) return null;
   if (administrators.some((id) => !candidates.has(id))) return null;
-  return administrators[0] as string;
+  return administrators[0] ?? null;
 }
