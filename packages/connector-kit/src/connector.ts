@@ -31,6 +31,12 @@ export type DirectoryUser = {
    * field name (one of `templateFields`). Missing or empty values are `null`.
    */
   attributes: Readonly<Record<string, string | null>>;
+  /**
+   * Set by the kit when the directory gave an email that is not exactly one address (a list,
+   * CRLF, a display-name form): `email` is then null and the engine fails the user with
+   * that reason (spec §4.12). Connectors never set it.
+   */
+  emailRefused?: true;
 };
 
 /** A selected directory group with its transitive user members. */

@@ -64,15 +64,20 @@ export function singleEmailAddress(value: string | null | undefined): string | n
   return ONE_ADDRESS.test(address) ? address : null;
 }
 
-/** A directory user with every string made safe; an email that is not one address is `null`. */
+/**
+ * A directory user with every string made safe; an email that is not one address is `null`,
+ * flagged `emailRefused` so the user fails with that reason instead of "no email".
+ */
 export function cleanDirectoryUser(user: DirectoryUser): DirectoryUser {
   const attributes: Record<string, string | null> = {};
   for (const [field, value] of Object.entries(user.attributes)) {
     attributes[field] = cleanText(value, MAX_ATTRIBUTE_LENGTH);
   }
+  const email = singleEmailAddress(user.email);
   return {
     externalId: cleanText(user.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
-    email: singleEmailAddress(user.email),
+    email,
+    ...(user.email && email === null ? { emailRefused: true as const } : {}),
     givenName: cleanText(user.givenName, MAX_NAME_LENGTH),
     surname: cleanText(user.surname, MAX_NAME_LENGTH),
     displayName: cleanText(user.displayName, MAX_NAME_LENGTH),
@@ -98,7 +103,7 @@ export async function* cleanUserPages(
     yield page.map((user) => {
       const clean = cleanDirectoryUser(user);
       if (user.email && clean.email === null) {
-        log.warn("directory email is not one valid address; the user is treated as having none", {
+        log.warn("directory email is not one valid address; the user fails with invalid_email", {
           externalId: clean.externalId,
         });
       }

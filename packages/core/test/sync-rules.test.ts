@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
-import { notifications, syncRuns, userAliases, users } from "@roster/db";
+import { notifications, syncRuns, userAliases, userRoles, users } from "@roster/db";
 import { eq } from "drizzle-orm";
 import {
   claimRun,
-  confirmDeletions,
+  confirmReview,
   connectConnection,
   createConnection,
   DomainError,
@@ -290,21 +290,27 @@ describe("deletion", () => {
       .where(eq(notifications.userId, env.adminId));
     expect(notified.map((n) => n.kind)).toContain("user_sync.needs_review");
 
-    const confirmed = await confirmDeletions(env.ctx, review.id);
+    const confirmed = await confirmReview(env.ctx, review.id);
     await env.deps.tracker?.idle();
     const after = await getRun(env.ctx, confirmed.id);
     expect(after.outcome).toBe("succeeded");
     expect(after.counts.deleted).toBe(31);
-    await expect(confirmDeletions(env.ctx, after.id)).rejects.toMatchObject({
+    await expect(confirmReview(env.ctx, after.id)).rejects.toMatchObject({
       code: "not_needs_review",
     });
   });
 
   test("the last user-sync administrator is never deleted", async () => {
     const directory = directoryOf(3);
-    directory.users.push(toyUser("boss", { email: "admin@acme.example" }));
-    const env = await setup(directory, { manageUserDeletion: true, manageExistingUsers: true });
+    directory.users.push(toyUser("boss"));
+    const env = await setup(directory, { manageUserDeletion: true });
     await env.run();
+    // The synced boss becomes the tenant's only administrator; then the directory drops it.
+    const boss = await env.userByExternal("boss");
+    await env.deps.db.db.delete(userRoles).where(eq(userRoles.userId, env.adminId));
+    await env.deps.db.db
+      .insert(userRoles)
+      .values({ userId: boss?.id as string, roleId: env.roleIds.Administrator as string });
     directory.users.pop();
     const result = await env.run();
     expect(result.counts.deleted).toBe(0);

@@ -59,6 +59,20 @@ export const RunDetailSchema = RunSchema.extend({
       message: z.string(),
     }),
   ),
+  held: z
+    .array(
+      z.object({
+        userId: z.string().nullable(),
+        externalId: z.string().nullable(),
+        email: z.string().nullable(),
+        displayName: z.string().nullable(),
+        reason: z.string(),
+      }),
+    )
+    .openapi({
+      description:
+        "Existing users the run would not link, convert or restore without an administrator's confirmation",
+    }),
 }).openapi("RunDetail");
 
 export const ConnectionSchema = z
@@ -159,6 +173,9 @@ export const PreviewSchema = z
     outcome: z.enum(["succeeded", "completed_with_errors", "needs_review", "failed"]),
     error: z.string().nullable(),
     counts: CountsSchema,
+    held: z.number().int().openapi({
+      description: "Existing users a run would hold for an administrator's confirmation",
+    }),
     aliasesRemoved: z.number().int().openapi({
       description:
         "Of the updates, how many take aliases away from their user (a template change).",
@@ -171,6 +188,25 @@ export const PreviewSchema = z
       deleted: z.array(Sample),
       failed: z.array(Sample),
       aliasesRemoved: z.array(Sample),
+      held: z.array(Sample),
     }),
   })
   .openapi("Preview");
+
+const UserIds = z.array(z.string().min(1).max(64)).max(10_000);
+
+export const ReviewDecisionSchema = z
+  .object({
+    deletions: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Lift the deletion limit once (default true)" }),
+    confirmUsers: UserIds.optional().openapi({
+      description: "Held users the directory may take over (default: every held user)",
+    }),
+    leaveAlone: UserIds.optional().openapi({
+      description: "Held users this connection must never take over",
+    }),
+  })
+  .strict()
+  .openapi("ReviewDecision");

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type ConnectionView,
-  confirmDeletions,
+  confirmReview,
   connectConnection,
   connectorCatalog,
   createConnection,
@@ -12,6 +12,7 @@ import {
   listRuns,
   PERMISSIONS,
   previewConnection,
+  type ReviewDecision,
   setAutoSync,
   triggerSync,
   updateConnection,
@@ -32,6 +33,7 @@ import {
   ConnectorSchema,
   CreateConnectionSchema,
   PreviewSchema,
+  ReviewDecisionSchema,
   RunDetailSchema,
   RunSchema,
   UpdateConnectionSchema,
@@ -294,13 +296,31 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       tags,
       ...userSyncPermission,
       security,
-      summary: "Confirm a needs_review run: runs again with the deletion limit lifted once",
-      request: { params: RunIdParam },
+      summary: "Answer a needs_review run: runs again with what the administrator confirmed",
+      description:
+        "Without a body everything the run held back is confirmed: the deletion limit is lifted once and every held user may be linked, converted or restored. With one, `confirmUsers` and `leaveAlone` name held users (by application user id); users left alone are never taken over by this connection.",
+      request: {
+        params: RunIdParam,
+        body: {
+          required: false,
+          content: { "application/json": { schema: ReviewDecisionSchema } },
+        },
+      },
       responses: {
         202: jsonResponse(z.object({ run: RunSchema }), "The new run"),
         ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
-    async (c) => c.json({ run: await confirmDeletions(ctxOf(c), c.req.valid("param").runId) }, 202),
+    async (c) =>
+      c.json(
+        {
+          run: await confirmReview(
+            ctxOf(c),
+            c.req.valid("param").runId,
+            (c.req.valid("json") as ReviewDecision | undefined) ?? {},
+          ),
+        },
+        202,
+      ),
   );
 }

@@ -8,12 +8,16 @@ export type IssueCode =
   | "email_taken"
   | "database_error"
   | "alias_taken"
+  | "invalid_email"
   | "pin_email_failed"
-  | "last_administrator_kept";
+  | "last_administrator_kept"
+  | "needs_confirmation";
 
 /** A user that failed, or a warning, as a run records it. */
 export type Issue = {
   externalId: string | null;
+  /** The application user an issue to review is about (what an administrator confirms). */
+  userId?: string | null;
   email: string | null;
   displayName: string | null;
   code: IssueCode;

@@ -7,6 +7,7 @@ import { type Issue, type IssueCode, issueOf } from "./issue.ts";
 import { matchUser } from "./match.ts";
 import { deriveNames } from "./names.ts";
 import type { NewPin } from "./pin.ts";
+import type { TakeoverGuard } from "./takeover.ts";
 
 /** What one directory user leads to. `user` is the application user's state after it. */
 export type Action =
@@ -15,12 +16,15 @@ export type Action =
   | {
       kind: "update";
       user: KnownUser;
+      /** Linked to this connection by this run: it now signs in through the directory. */
+      converted: boolean;
       aliasesChanged: boolean;
       /** Aliases the user held that the template no longer gives (Preview shows them apart). */
       aliasesRemoved: readonly string[];
     }
   | { kind: "unchanged"; user: KnownUser }
   | { kind: "skipped" }
+  | { kind: "held"; issue: Issue }
   | { kind: "failed"; issue: Issue };
 
 export type Decision = { action: Action; warnings: Issue[] };
@@ -38,6 +42,8 @@ export type PlannerInput = {
   aliases: AliasBuilder;
   /** Draws a PIN not yet used in the tenant. */
   newPin(): NewPin;
+  /** Whether the run may take over an existing application user (spec §4.11). */
+  takeover: TakeoverGuard;
 };
 
 /**
@@ -88,6 +94,12 @@ export function createPlanner(input: PlannerInput): Planner {
     if (!user.enabled) return { action: { kind: "skipped" }, warnings: [] };
     seen.add(user.externalId);
 
+    if (user.emailRefused) {
+      return fail(
+        "invalid_email",
+        "The directory's email for this user is not one valid email address.",
+      );
+    }
     if (!user.email) {
       return fail(
         "no_email",
@@ -129,6 +141,24 @@ export function createPlanner(input: PlannerInput): Planner {
       );
     }
 
+    if (matched) {
+      const verdict = input.takeover.check(matched, linkedHere);
+      if (verdict.kind === "leave") return { action: { kind: "skipped" }, warnings: [] };
+      if (verdict.kind === "hold") {
+        const message = `Not ${matched.deleted ? "restored" : "linked"}: this user ${verdict.reason}; an administrator must confirm before the directory takes the account over.`;
+        const issue = { ...issueOf(user, "needs_confirmation", message), userId: matched.id };
+        return { action: { kind: "held", issue }, warnings: [] };
+      }
+      if (verdict.kind === "keep_last_administrator") {
+        const message =
+          "Not linked: the last administrator of user synchronization keeps signing in as before.";
+        return {
+          action: { kind: "skipped" },
+          warnings: [issueOf(user, "last_administrator_kept", message)],
+        };
+      }
+    }
+
     const ownerId = matched?.id ?? newId("usr");
     const { granted, warnings } = claimAliases(user, ownerId, input.aliases(user.attributes));
 
@@ -143,6 +173,8 @@ export function createPlanner(input: PlannerInput): Planner {
         externalId: user.externalId,
         deleted: false,
         aliases: [],
+        privileged: false,
+        hasPassword: false,
       };
       index.put(known, connectionId);
       assignAliases(known, granted);
@@ -163,16 +195,28 @@ export function createPlanner(input: PlannerInput): Planner {
     if (relinked) {
       matched.connectionId = connectionId;
       matched.externalId = user.externalId;
+      matched.hasPassword = false;
       index.put(matched, connectionId);
     }
     if (aliasesChanged) assignAliases(matched, granted);
 
     if (matched.deleted) {
       matched.deleted = false;
+      // A restored user comes back with the role User only (spec §4.11).
+      matched.privileged = false;
       return { action: { kind: "restore", user: matched, pin: input.newPin() }, warnings };
     }
     return emailChanged || renamed || untagged || relinked || aliasesChanged
-      ? { action: { kind: "update", user: matched, aliasesChanged, aliasesRemoved }, warnings }
+      ? {
+          action: {
+            kind: "update",
+            user: matched,
+            converted: relinked,
+            aliasesChanged,
+            aliasesRemoved,
+          },
+          warnings,
+        }
       : { action: { kind: "unchanged", user: matched }, warnings };
   };
 

@@ -1,4 +1,11 @@
-import { connections, type SyncRun, syncRunIssues, syncRuns, tenants } from "@roster/db";
+import {
+  connections,
+  type SyncRun,
+  syncExclusions,
+  syncRunIssues,
+  syncRuns,
+  tenants,
+} from "@roster/db";
 import { and, asc, desc, eq } from "drizzle-orm";
 import { checkSecretExpiry } from "../connections/expiry.ts";
 import { connectorOf, decryptSecret, loadConnection } from "../connections/manage.ts";
@@ -16,7 +23,7 @@ import {
 import { type SyncTarget, synchronize } from "../sync/synchronize.ts";
 import { claimRun, holdLease, type NewRun } from "./lease.ts";
 import { notifyRunFinished } from "./notify.ts";
-import { failureView, type RunView, runView, warningView } from "./views.ts";
+import { failureView, heldView, type RunView, runView, warningView } from "./views.ts";
 
 /**
  * Claims a run and executes it in the background of this process: the request that
@@ -85,7 +92,12 @@ export async function executeRun(
     result = await synchronize(
       deps,
       await runTarget(deps, run),
-      { dryRun: false, lease, deletionLimitLifted: run.deletionLimitLifted },
+      {
+        dryRun: false,
+        lease,
+        deletionLimitLifted: run.deletionLimitLifted,
+        confirmedUserIds: run.confirmedUserIds,
+      },
       stop.signal,
     );
   } catch (error) {
@@ -158,6 +170,7 @@ export async function previewSync(ctx: Ctx, connectionId: string) {
     error: result.error,
     counts: result.counts,
     aliasesRemoved: result.aliasesRemoved,
+    held: result.held,
     pendingDeletions: result.pendingDeletions,
     samples: result.samples,
   };
@@ -172,19 +185,68 @@ async function loadTenantRun(ctx: Ctx, runId: string) {
   return run;
 }
 
-/** Confirms the deletions a `needs_review` run held back: a fresh run with the limit lifted once. */
-export async function confirmDeletions(ctx: Ctx, runId: string): Promise<RunView> {
+/** What an administrator decides on a `needs_review` run; nothing given confirms everything. */
+export type ReviewDecision = {
+  /** Lift the deletion limit once for the new run (default: yes). */
+  deletions?: boolean;
+  /** Held users the directory may take over in the new run (default: every one held). */
+  confirmUsers?: string[];
+  /** Held users this connection must never take over (default: none). */
+  leaveAlone?: string[];
+};
+
+/**
+ * Answers a `needs_review` run: the deletions it held back, and the existing users it would
+ * not link, convert or restore without a confirmation (spec §4.6, §4.11). Users left alone
+ * are recorded for the connection; the rest runs again, with a fresh read, confirmed once.
+ */
+export async function confirmReview(
+  ctx: Ctx,
+  runId: string,
+  decision: ReviewDecision = {},
+): Promise<RunView> {
   const reviewed = await loadTenantRun(ctx, runId);
   if (reviewed.outcome !== "needs_review") {
     throw new DomainError("not_needs_review", "Only a run that needs review can be confirmed.");
   }
   await loadConnectedConnection(ctx, reviewed.connectionId, "synchronizing");
+  const held = new Set(
+    (
+      await ctx.db.db
+        .select({ userId: syncRunIssues.userId })
+        .from(syncRunIssues)
+        .where(and(eq(syncRunIssues.runId, runId), eq(syncRunIssues.kind, "review")))
+    ).flatMap((issue) => (issue.userId ? [issue.userId] : [])),
+  );
+  const leaveAlone = decision.leaveAlone ?? [];
+  const confirmUsers = decision.confirmUsers ?? [...held].filter((id) => !leaveAlone.includes(id));
+  const unknown = [...confirmUsers, ...leaveAlone].filter((id) => !held.has(id));
+  if (unknown.length > 0) {
+    throw new DomainError("validation_failed", "Only users this run held back can be decided.", {
+      userIds: unknown,
+    });
+  }
+  if (leaveAlone.length > 0) {
+    await ctx.db.db
+      .insert(syncExclusions)
+      .values(
+        leaveAlone.map((userId) => ({
+          connectionId: reviewed.connectionId,
+          userId,
+          tenantId: ctx.tenantId,
+          createdBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+          createdAt: ctx.clock.now(),
+        })),
+      )
+      .onConflictDoNothing();
+  }
   const run = await startRun(ctx, {
     tenantId: ctx.tenantId,
     connectionId: reviewed.connectionId,
     trigger: "manual",
     triggeredBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
-    deletionLimitLifted: true,
+    deletionLimitLifted: reviewed.pendingDeletions > 0 && decision.deletions !== false,
+    confirmedUserIds: confirmUsers,
   });
   return runView(run);
 }
@@ -233,5 +295,9 @@ export async function getRun(ctx: Ctx, runId: string) {
       .filter((issue) => issue.kind === "warning")
       .slice(0, ISSUE_LIMIT)
       .map(warningView),
+    held: issues
+      .filter((issue) => issue.kind === "review")
+      .slice(0, ISSUE_LIMIT)
+      .map(heldView),
   };
 }

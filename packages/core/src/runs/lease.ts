@@ -17,6 +17,8 @@ export type NewRun = {
   /** The scheduled slot an automatic run serves (one run per slot across instances). */
   slot?: Date | null;
   deletionLimitLifted?: boolean;
+  /** Users an administrator confirmed the directory may take over in this run. */
+  confirmedUserIds?: string[];
 };
 
 /**
@@ -39,6 +41,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       outcome: "running",
       counts: emptyCounts(),
       deletionLimitLifted: run.deletionLimitLifted ?? false,
+      confirmedUserIds: run.confirmedUserIds ?? [],
       slot: run.slot ?? null,
       // The token every write of the run is conditional on (sync/store/lease.ts).
       leaseOwner: `${deps.instanceId ?? "local"}/${randomUUID()}`,

@@ -31,3 +31,12 @@ export const warningView = (issue: SyncRunIssue) => ({
   code: issue.code,
   message: issue.message,
 });
+
+/** A user the run held back until an administrator confirms or leaves it alone. */
+export const heldView = (issue: SyncRunIssue) => ({
+  userId: issue.userId,
+  externalId: issue.externalId,
+  email: issue.email,
+  displayName: issue.displayName,
+  reason: issue.message,
+});

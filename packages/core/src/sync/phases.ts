@@ -11,6 +11,7 @@ import { compileAliasTemplate } from "../rules/aliases.ts";
 import type { Issue } from "../rules/issue.ts";
 import { drawPin } from "../rules/pin.ts";
 import { createPlanner } from "../rules/plan.ts";
+import type { TakeoverGuard } from "../rules/takeover.ts";
 import {
   isStorageFailure,
   LeaseLostError,
@@ -29,8 +30,10 @@ export function plannerFor(
   target: SyncTarget,
   options: SyncOptions,
   index: UserIndex,
+  takeover: TakeoverGuard,
 ) {
   return createPlanner({
+    takeover,
     index,
     connectionId: target.connectionId,
     options,
@@ -95,6 +98,10 @@ export async function mirrorGroups(
   });
   await store.syncGroups(target.connectionId, groups, index);
 }
+
+/** Why a run with users held for confirmation ends `needs_review`. */
+export const heldForReview = (held: number) =>
+  `${held} existing ${held === 1 ? "user holds" : "users hold"} a role or a password: an administrator must confirm before the directory takes ${held === 1 ? "it" : "them"} over, or leave ${held === 1 ? "it" : "them"} alone.`;
 
 /** The warning for the last administrator, kept although the directory lost them. */
 export const keptAdministrator = (user: KnownUser): Issue => ({

@@ -3,11 +3,13 @@ import type { RunCounts } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { planDeletions } from "../rules/deletion.ts";
+import { createTakeoverGuard } from "../rules/takeover.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { letRequestsIn } from "./event-loop.ts";
 import {
   failureReason,
   fieldsToRead,
+  heldForReview,
   keptAdministrator,
   mirrorGroups,
   plannerFor,
@@ -15,6 +17,7 @@ import {
 } from "./phases.ts";
 import { prefetched } from "./read.ts";
 import { LeaseLostError, type RunLease } from "./store/index.ts";
+import { excludedUsers } from "./store/user-chunks.ts";
 import { createTally, type Sample, type SampleKind } from "./tally.ts";
 import { UserIndex } from "./user-index.ts";
 import { createWriteQueue } from "./write-queue.ts";
@@ -32,7 +35,13 @@ export type SyncTarget = {
 /** A preview only decides; a run writes, holding its lease, within the deletion limit unless lifted. */
 export type SyncMode =
   | { dryRun: true }
-  | { dryRun: false; lease: RunLease; deletionLimitLifted: boolean };
+  | {
+      dryRun: false;
+      lease: RunLease;
+      deletionLimitLifted: boolean;
+      /** Users an administrator confirmed the directory may take over (spec §4.11). */
+      confirmedUserIds: readonly string[];
+    };
 
 export type SyncResult = {
   outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed";
@@ -40,6 +49,8 @@ export type SyncResult = {
   counts: RunCounts;
   /** Of the updates, how many take aliases away from their user. */
   aliasesRemoved: number;
+  /** Existing users held until an administrator confirms taking them over. */
+  held: number;
   pendingDeletions: number;
   /** First users of each kind of change (Preview shows them). */
   samples: Record<SampleKind, Sample[]>;
@@ -61,7 +72,13 @@ export async function synchronize(
   const index = await UserIndex.load(deps.db.client, target.tenantId, target.connectionId);
   // Taken before planning: the deletion limit is a share of the users active before the run.
   const activeBefore = index.activeOfConnection(target.connectionId);
-  const planner = plannerFor(deps, target, options, index);
+  const administrators = await holdersOf(deps, target.tenantId, PERMISSIONS.userSync);
+  const takeover = createTakeoverGuard({
+    administrators,
+    confirmed: new Set(mode.dryRun ? [] : mode.confirmedUserIds),
+    excluded: await excludedUsers(deps.db.client, target.tenantId, target.connectionId),
+  });
+  const planner = plannerFor(deps, target, options, index, takeover);
   const tally = createTally();
   const finish = tally.result;
   const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
@@ -98,7 +115,7 @@ export async function synchronize(
         seen: planner.seen,
         limit: options.deletionLimit,
         limitLifted: !mode.dryRun && mode.deletionLimitLifted,
-        administrators: await holdersOf(deps, target.tenantId, PERMISSIONS.userSync),
+        administrators: takeover.remainingAdministrators(),
       });
       tally.deletions(deletion.users, deletion.kind === "delete");
       if (deletion.kind === "review") {
@@ -111,5 +128,6 @@ export async function synchronize(
   } catch (error) {
     return finish("failed", failureReason(error));
   }
+  if (tally.held > 0) return finish("needs_review", heldForReview(tally.held));
   return finish(tally.counts.failed > 0 ? "completed_with_errors" : "succeeded");
 }

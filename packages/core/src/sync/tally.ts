@@ -16,7 +16,8 @@ export type SampleKind =
   | "restored"
   | "deleted"
   | "failed"
-  | "aliasesRemoved";
+  | "aliasesRemoved"
+  | "held";
 
 const SAMPLE_SIZE = 10;
 
@@ -36,6 +37,8 @@ const COUNTED = {
   update: "updated",
   unchanged: "unchanged",
   skipped: "skipped",
+  // Held for an administrator's confirmation: nothing was written for it.
+  held: "skipped",
   failed: "failed",
 } as const satisfies Record<Action["kind"], keyof RunCounts>;
 
@@ -54,7 +57,9 @@ export function createTally() {
     deleted: [],
     failed: [],
     aliasesRemoved: [],
+    held: [],
   };
+  let held = 0;
   const sample = (kind: SampleKind, entry: Sample) => {
     if (samples[kind].length < SAMPLE_SIZE) samples[kind].push(entry);
   };
@@ -65,12 +70,19 @@ export function createTally() {
       outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed",
       error: string | null = null,
       pendingDeletions = 0,
-    ) => ({ outcome, error, counts, aliasesRemoved, pendingDeletions, samples }),
+    ) => ({ outcome, error, counts, aliasesRemoved, held, pendingDeletions, samples }),
+    /** Existing users held until an administrator confirms taking them over. */
+    get held() {
+      return held;
+    },
     decided(action: Action, user: DirectoryUser) {
       counts[COUNTED[action.kind]] += 1;
       const entry = { externalId: user.externalId, email: user.email, name: user.displayName };
       if (action.kind === "failed") sample("failed", { ...entry, reason: action.issue.message });
-      else if (action.kind === "update" && action.aliasesRemoved.length > 0) {
+      else if (action.kind === "held") {
+        held += 1;
+        sample("held", { ...entry, reason: action.issue.message });
+      } else if (action.kind === "update" && action.aliasesRemoved.length > 0) {
         aliasesRemoved += 1;
         sample("aliasesRemoved", {
           ...entry,

@@ -13,6 +13,10 @@ export type KnownUser = {
   externalId: string | null;
   deleted: boolean;
   aliases: string[];
+  /** Holds a permission-granting role (before this run). */
+  privileged: boolean;
+  /** Can sign in with a password (before this run). */
+  hasPassword: boolean;
 };
 
 /**
@@ -52,6 +56,9 @@ export class UserIndex {
         externalId,
         deleted,
         pinHash,
+        ,
+        hasPassword,
+        privileged,
       ] of chunk.users) {
         const user: KnownUser = {
           id,
@@ -63,6 +70,8 @@ export class UserIndex {
           externalId,
           deleted: deleted === 1,
           aliases: [],
+          privileged: privileged === 1,
+          hasPassword: hasPassword === 1,
         };
         index.put(user, connectionId);
         byId.set(id, user);

@@ -10,7 +10,7 @@ import { type DecidedChunk, isWriteFailure } from "./store/index.ts";
  */
 const WRITE_CHUNK_USERS = 50_000;
 
-const emptyChunk = (): DecidedChunk => ({ actions: [], failures: [], warnings: [] });
+const emptyChunk = (): DecidedChunk => ({ actions: [], failures: [], warnings: [], reviews: [] });
 
 /**
  * Decisions waiting for the writer. One chunk is written while the next pages are read and
@@ -29,7 +29,8 @@ export function createWriteQueue(write: (chunk: DecidedChunk) => Promise<void>) 
     const chunk = buffer;
     buffer = emptyChunk();
     await settle(); // one chunk in flight at most
-    if (chunk.actions.length + chunk.failures.length + chunk.warnings.length === 0) return;
+    const issues = chunk.failures.length + chunk.warnings.length + chunk.reviews.length;
+    if (chunk.actions.length + issues === 0) return;
     writing = true;
     inFlight = write(chunk).finally(() => {
       writing = false;
@@ -41,6 +42,7 @@ export function createWriteQueue(write: (chunk: DecidedChunk) => Promise<void>) 
     add({ action, warnings }: Decision) {
       buffer.warnings.push(...warnings);
       if (action.kind === "failed") buffer.failures.push(action.issue);
+      else if (action.kind === "held") buffer.reviews.push(action.issue);
       else if (action.kind !== "skipped" && action.kind !== "unchanged")
         buffer.actions.push(action);
     },
@@ -49,7 +51,7 @@ export function createWriteQueue(write: (chunk: DecidedChunk) => Promise<void>) 
      * starts on the first page; when it falls behind, chunks grow and reading waits.
      */
     async offer() {
-      const buffered = buffer.actions.length + buffer.failures.length;
+      const buffered = buffer.actions.length + buffer.failures.length + buffer.reviews.length;
       if (buffered >= WRITE_CHUNK_USERS || (!writing && buffered > 0)) await flush();
     },
     /** Writes everything decided; throws what a write threw. */

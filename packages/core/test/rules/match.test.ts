@@ -13,6 +13,8 @@ const known = (overrides: Partial<KnownUser>): KnownUser => ({
   externalId: null,
   deleted: false,
   aliases: [],
+  privileged: false,
+  hasPassword: false,
   ...overrides,
 });
 

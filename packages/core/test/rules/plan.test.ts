@@ -5,6 +5,7 @@ import { z } from "zod";
 import { SYNCED_USER_TAG } from "../../src/permissions.ts";
 import { compileAliasTemplate } from "../../src/rules/aliases.ts";
 import { createPlanner } from "../../src/rules/plan.ts";
+import { createTakeoverGuard, type TakeoverInput } from "../../src/rules/takeover.ts";
 import { type KnownUser, UserIndex } from "../../src/sync/user-index.ts";
 
 const HERE = "con_here";
@@ -22,10 +23,16 @@ const known = (overrides: Partial<KnownUser>): KnownUser => ({
   externalId: "x1",
   deleted: false,
   aliases: ["x1"],
+  privileged: false,
+  hasPassword: false,
   ...overrides,
 });
 
-function planner(users: KnownUser[], options: Partial<SyncOptions> = {}) {
+function planner(
+  users: KnownUser[],
+  options: Partial<SyncOptions> = {},
+  takeover: Partial<TakeoverInput> = {},
+) {
   const index = new UserIndex();
   for (const user of users) {
     index.put(user, HERE);
@@ -40,6 +47,12 @@ function planner(users: KnownUser[], options: Partial<SyncOptions> = {}) {
       connectionId: HERE,
       options: merged,
       aliases: compileAliasTemplate(merged.aliasTemplate, merged.aliasesWithoutInvalidCharacters),
+      takeover: createTakeoverGuard({
+        confirmed: new Set(),
+        excluded: new Set(),
+        administrators: [],
+        ...takeover,
+      }),
       newPin: () => {
         pins += 1;
         return { pin: `pin${pins}`, hash: `hash${pins}` };

@@ -1,7 +1,15 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import { timestamp } from "./columns.ts";
 import { tenants } from "./tenants.ts";
+import { users } from "./users.ts";
 
 export const RUN_OUTCOMES = [
   "running",
@@ -47,6 +55,11 @@ export const syncRuns = sqliteTable(
     counts: text({ mode: "json" }).$type<RunCounts>().notNull(),
     /** Deletions above the limit were confirmed by an administrator for this run. */
     deletionLimitLifted: integer({ mode: "boolean" }).notNull().default(false),
+    /**
+     * Application users an administrator confirmed for this run: directory data may link,
+     * convert or restore them although they hold a role or a password (spec §4.11).
+     */
+    confirmedUserIds: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     /** Deletions a needs_review run held back (shown to the administrator). */
     pendingDeletions: integer().notNull().default(0),
     /** The scheduled slot this automatic run serves: one run per slot across instances. */
@@ -68,7 +81,8 @@ export const syncRuns = sqliteTable(
   ],
 );
 
-export const RUN_ISSUE_KINDS = ["failure", "warning"] as const;
+/** `review`: a user the run held back until an administrator confirms or leaves it alone. */
+export const RUN_ISSUE_KINDS = ["failure", "warning", "review"] as const;
 
 /** A user that failed, or a warning, recorded on a run. */
 export const syncRunIssues = sqliteTable(
@@ -80,6 +94,8 @@ export const syncRunIssues = sqliteTable(
       .references(() => syncRuns.id, { onDelete: "cascade" }),
     kind: text({ enum: RUN_ISSUE_KINDS }).notNull(),
     externalId: text(),
+    /** The application user a `review` issue is about (what the administrator confirms). */
+    userId: text(),
     email: text(),
     displayName: text(),
     code: text().notNull(),
@@ -90,3 +106,23 @@ export const syncRunIssues = sqliteTable(
 
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type SyncRunIssue = typeof syncRunIssues.$inferSelect;
+
+/**
+ * Application users an administrator chose to leave alone for a connection: its runs never
+ * link, convert or restore them from the directory.
+ */
+export const syncExclusions = sqliteTable(
+  "sync_exclusions",
+  {
+    connectionId: text().notNull(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tenantId: text()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    createdBy: text(),
+    createdAt: timestamp().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.userId] })],
+);

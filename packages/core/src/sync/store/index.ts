@@ -28,7 +28,13 @@ export const isWriteFailure = (error: unknown) =>
 export type WriteFailure = { action: Action; issue: Issue };
 
 /** Decisions handed to the writer together. */
-export type DecidedChunk = { actions: Action[]; failures: Issue[]; warnings: Issue[] };
+export type DecidedChunk = {
+  actions: Action[];
+  failures: Issue[];
+  warnings: Issue[];
+  /** Users held for an administrator's confirmation. */
+  reviews: Issue[];
+};
 
 /**
  * Every statement a run writes, in one place: users, aliases, roles and welcome emails in
@@ -94,6 +100,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     await attempt(chunk.actions);
     await writeIssues("failure", [...chunk.failures, ...refused.map((failure) => failure.issue)]);
     await writeIssues("warning", chunk.warnings);
+    await writeIssues("review", chunk.reviews);
     if (chunk.actions.length > 0) deps.emailDispatcher?.wake();
     return refused;
   };
@@ -111,13 +118,14 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     return chunkStatements(tenantId, rows, guard);
   };
 
-  const writeIssues = async (kind: "failure" | "warning", issues: Issue[]) => {
+  const writeIssues = async (kind: "failure" | "warning" | "review", issues: Issue[]) => {
     if (issues.length === 0) return;
     const rows = issues.map((issue): InValue[] => [
       newId("iss"),
       lease.runId,
       kind,
       issue.externalId,
+      issue.userId ?? null,
       issue.email,
       issue.displayName,
       issue.code,
@@ -126,7 +134,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     await write(
       insertRows(
         syncRunIssues,
-        ["id", "runId", "kind", "externalId", "email", "displayName", "code", "message"],
+        ["id", "runId", "kind", "externalId", "userId", "email", "displayName", "code", "message"],
         rows,
         { guard },
       ),

@@ -35,6 +35,10 @@ export type ChunkRows = {
   aliasResets: string[];
   aliases: InValue[][];
   outbox: InValue[][];
+  /** Restored users: their roles become `User` only (spec §4.11). */
+  roleResets: string[];
+  /** Users converted to directory sign-in or restored: their sessions end. */
+  sessionEnds: string[];
 };
 
 export const noRows = (): ChunkRows => ({
@@ -44,6 +48,8 @@ export const noRows = (): ChunkRows => ({
   aliasResets: [],
   aliases: [],
   outbox: [],
+  roleResets: [],
+  sessionEnds: [],
 });
 
 const CREATED: ColumnKey<typeof users>[] = [
@@ -162,7 +168,12 @@ export function gatherRows(
         rows.aliasResets.push(user.id);
         aliasesOf(user);
       }
-      if (action.kind === "restore") queueWelcome(user, action.pin.pin, true);
+      if (action.kind === "restore") {
+        rows.roleResets.push(user.id);
+        if (target.userRoleId) rows.roles.push([user.id, target.userRoleId]);
+        queueWelcome(user, action.pin.pin, true);
+      }
+      if (action.kind === "restore" || action.converted) rows.sessionEnds.push(user.id);
     }
   }
 }
@@ -172,8 +183,17 @@ export function gatherRows(
  * deleted before any alias is inserted), each scoped to the tenant and guarded by the lease.
  */
 export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard): InStatement[] {
+  const ofTenant = `select id from users where tenant_id = ? and id in ${IN_IDS}`;
   return [
     ...insertRows(users, CREATED, rows.users, { guard }),
+    ...(rows.roleResets.length > 0
+      ? [
+          {
+            sql: `delete from user_roles where user_id in (${ofTenant}) and ${guard.sql}`,
+            args: [tenantId, idList(rows.roleResets), ...guard.args],
+          },
+        ]
+      : []),
     ...insertRows(userRoles, ["userId", "roleId"], rows.roles, {
       guard,
       onConflict: "on conflict do nothing",
@@ -189,6 +209,14 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
       : []),
     ...insertRows(userAliases, ["tenantId", "userId", "alias"], rows.aliases, { guard }),
     ...insertRows(outbox, OUTBOX, rows.outbox, { guard }),
+    ...(rows.sessionEnds.length > 0
+      ? [
+          {
+            sql: `delete from sessions where tenant_id = ? and user_id in ${IN_IDS} and ${guard.sql}`,
+            args: [tenantId, idList(rows.sessionEnds), ...guard.args],
+          },
+        ]
+      : []),
   ];
 }
 
