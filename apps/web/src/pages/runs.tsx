@@ -1,5 +1,6 @@
 import { useEffect, useState } from "hono/jsx/dom";
 import { api, type Page, type Run, when } from "../api.ts";
+import { type HeldUser, HeldUsers } from "./held-users.tsx";
 import { CountsList, Outcome } from "./sync.tsx";
 
 export function RunsPage({ connectionId }: { connectionId: string }) {
@@ -65,6 +66,7 @@ type RunDetail = Run & {
     reason: string;
   }[];
   warnings: { externalId: string | null; email: string | null; code: string; message: string }[];
+  held: HeldUser[];
 };
 
 export function RunDetailPage({ runId }: { runId: string }) {
@@ -83,6 +85,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
     const { run: next } = await api<{ run: Run }>(
       "POST",
       `/api/user-sync/runs/${run.id}/confirm-deletions`,
+      { deletions: true },
     );
     setNotice("A new run with the deletion limit lifted has started.");
     location.hash = `#/runs/${next.id}`;
@@ -99,7 +102,17 @@ export function RunDetailPage({ runId }: { runId: string }) {
       </p>
       {run.error ? <p class="alert error">{run.error}</p> : null}
       {notice ? <p class="alert ok">{notice}</p> : null}
-      {run.outcome === "needs_review" ? (
+      {run.outcome === "needs_review" && run.held.length > 0 ? (
+        <HeldUsers
+          runId={run.id}
+          users={run.held}
+          pendingDeletions={run.pendingDeletions}
+          onStarted={(next) => {
+            setNotice("A new run with your decisions has started.");
+            location.hash = `#/runs/${next}`;
+          }}
+        />
+      ) : run.outcome === "needs_review" ? (
         <div class="alert warn">
           <p>
             {run.pendingDeletions} users would be deleted, more than the deletion limit allows.
