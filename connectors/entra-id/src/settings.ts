@@ -1,4 +1,4 @@
-import { syncOptionsShape } from "@roster/connector-kit";
+import { changeOptionsShape, syncOptionsShape } from "@roster/connector-kit";
 import { z } from "zod";
 
 /**
@@ -78,6 +78,7 @@ export const entraSettings = z
         "Selected groups: members of the selected groups and of groups nested in them. All: every user.",
     }),
     ...syncOptionsShape(GRAPH_USER_STRING_FIELDS, "%onPremisesSamAccountName%"),
+    ...changeOptionsShape(),
   })
   .superRefine((settings, ctx) => {
     if (settings.users === "selectedGroups" && settings.groups.mode === "none") {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { ChangeStream } from "./changes.ts";
-import { cleanDirectoryGroup, cleanUserPages } from "./directory-text.ts";
+import { cleanChangePages, cleanDirectoryGroup, cleanUserPages } from "./directory-text.ts";
 import type { ConnectErrorCode } from "./errors.ts";
 import type { SignInProvider } from "./sign-in.ts";
 
@@ -115,6 +115,15 @@ export function defineConnector<S extends z.ZodObject>(connector: Connector<S>):
   const safe: Connector<S> = {
     ...connector,
     readUsers: (input) => cleanUserPages(connector.readUsers(input), input.log),
+    ...(connector.readChanges
+      ? {
+          readChanges: (input, cursor) =>
+            cleanChangePages(
+              (connector.readChanges as NonNullable<typeof connector.readChanges>)(input, cursor),
+              input.log,
+            ),
+        }
+      : {}),
     readGroups: async (input, ids) =>
       (await connector.readGroups(input, ids)).map(cleanDirectoryGroup),
   };

@@ -5,6 +5,7 @@
  * decoder would store it as invalid UTF-8, and reading that row back aborts libsql), loses
  * its control characters (NUL included) and is capped in length.
  */
+import type { ChangeStream } from "./changes.ts";
 import type { ConnectorLogger, DirectoryGroup, DirectoryUser } from "./connector.ts";
 
 /** Longest given name, surname or display name kept, in code points. */
@@ -94,20 +95,38 @@ export function cleanDirectoryGroup(group: DirectoryGroup): DirectoryGroup {
   };
 }
 
-/** Cleans each page as the connector yields it; logs (without the value) each refused email. */
+/** Cleans one page of users; logs (without the value) each refused email. */
+function cleanPage(page: readonly DirectoryUser[], log: ConnectorLogger): DirectoryUser[] {
+  return page.map((user) => {
+    const clean = cleanDirectoryUser(user);
+    if (clean.emailRefused) {
+      log.warn("directory email is not one valid address; the user fails with invalid_email", {
+        externalId: clean.externalId,
+      });
+    }
+    return clean;
+  });
+}
+
+/** Cleans each page as the connector yields it. */
 export async function* cleanUserPages(
   pages: AsyncIterable<DirectoryUser[]>,
   log: ConnectorLogger,
 ): AsyncGenerator<DirectoryUser[]> {
-  for await (const page of pages) {
-    yield page.map((user) => {
-      const clean = cleanDirectoryUser(user);
-      if (user.email && clean.email === null) {
-        log.warn("directory email is not one valid address; the user fails with invalid_email", {
-          externalId: clean.externalId,
-        });
-      }
-      return clean;
-    });
+  for await (const page of pages) yield cleanPage(page, log);
+}
+
+/** Cleans each page of changes; the stream's return value (the next cursor) passes through. */
+export async function* cleanChangePages(stream: ChangeStream, log: ConnectorLogger): ChangeStream {
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) return next.value;
+    yield {
+      upserted: cleanPage(next.value.upserted, log),
+      removed: next.value.removed.map((removal) => ({
+        ...removal,
+        externalId: cleanText(removal.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
+      })),
+    };
   }
 }

@@ -54,6 +54,15 @@ export const syncOptionsShape = (templateFields: readonly string[], defaultTempl
     }),
 });
 
+/** Options of connectors that read changes only (`readChanges`). */
+export const changeOptionsShape = () => ({
+  fullSyncEveryDays: z.number().int().min(1).max(30).default(7).meta({
+    title: "Read everything every (days)",
+    description:
+      "Runs read only what changed since the last run; every this many days a run reads the whole directory to catch anything missed.",
+  }),
+});
+
 /** Reads the common sync options out of any connector's parsed settings. */
 export const syncOptionsSchema = z.object({
   aliasTemplate: z.string(),
@@ -63,6 +72,7 @@ export const syncOptionsSchema = z.object({
   aliasesWithoutInvalidCharacters: z.boolean(),
   manageUserDeletion: z.boolean(),
   deletionLimit: z.object({ percent: z.number(), minimum: z.number() }),
+  fullSyncEveryDays: z.number().default(7),
 });
 
 export type SyncOptions = z.infer<typeof syncOptionsSchema>;

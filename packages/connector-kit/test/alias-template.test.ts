@@ -47,7 +47,7 @@ describe("alias templates", () => {
 });
 
 describe("sync options", () => {
-  test("defaults follow the spec: everything off, deletion limit 10% / 20", () => {
+  test("defaults follow the spec: everything off, deletion limit 10% / 20, a full read weekly", () => {
     const settings = toySettings.parse({});
     expect(syncOptionsSchema.parse(settings)).toEqual({
       aliasTemplate: "%username%",
@@ -57,6 +57,7 @@ describe("sync options", () => {
       aliasesWithoutInvalidCharacters: false,
       manageUserDeletion: false,
       deletionLimit: { percent: 10, minimum: 20 },
+      fullSyncEveryDays: 7,
     });
   });
 });

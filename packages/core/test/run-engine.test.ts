@@ -29,6 +29,7 @@ async function setup(directory: ToyDirectory, settings: Record<string, unknown> 
     connectionId: connection.id,
     trigger: "manual" as const,
     triggeredBy: tenant.adminId,
+    mode: "full" as const,
   };
   const run = async (deps: CoreDeps = env.deps) => {
     const runId = await claimRun(deps, input);
@@ -167,6 +168,7 @@ describe("tenants never mix", () => {
         connectionId,
         trigger: "manual",
         triggeredBy: null,
+        mode: "full",
       });
       await executeRun(env.deps, id);
       return getRun(ctx, id);

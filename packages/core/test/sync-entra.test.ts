@@ -63,6 +63,7 @@ async function setup(settings: Record<string, unknown> = {}) {
       connectionId: connection.id,
       trigger: "manual",
       triggeredBy: tenant.adminId,
+      mode: "full",
     });
     await executeRun(env.deps, runId);
     return getRun(tenant.ctx, runId);

@@ -38,6 +38,8 @@ async function setup(directory: ToyDirectory, settings: Record<string, unknown> 
       connectionId: connection.id,
       trigger,
       triggeredBy: trigger === "manual" ? tenant.adminId : null,
+      // These rules are those of a run that reads everything; incremental.test.ts reads changes.
+      mode: "full",
     });
     await executeRun(env.deps, runId);
     return getRun(tenant.ctx, runId);

@@ -28,8 +28,26 @@ export const RunSchema = z
     startedAt: Timestamp,
     finishedAt: Timestamp.nullable(),
     counts: CountsSchema,
+    mode: z.enum(["full", "incremental"]).openapi({
+      description:
+        "Whether the run read the whole directory or only what changed since the last clean run",
+    }),
+    fullReason: z.string().nullable().openapi({
+      description:
+        "Why a full run read everything: not_supported, requested, first_run, settings_changed, cursor_expired, reconciliation, directory_reset, cursor_invalid, scope_changed",
+    }),
   })
   .openapi("Run");
+
+export const SyncRequestSchema = z
+  .object({
+    mode: z.enum(["full", "incremental"]).optional().openapi({
+      description:
+        "incremental (default): only the changes when the connector can; full: everything",
+    }),
+  })
+  .strict()
+  .openapi("SyncRequest");
 
 export const RunDetailSchema = RunSchema.extend({
   emails: z

@@ -36,6 +36,7 @@ import {
   ReviewDecisionSchema,
   RunDetailSchema,
   RunSchema,
+  SyncRequestSchema,
   UpdateConnectionSchema,
 } from "./user-sync-schemas.ts";
 
@@ -204,13 +205,21 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       ...userSyncPermission,
       security,
       summary: "Sync now: starts a run in the background",
-      request: { params: IdParam },
+      description:
+        "Optional body `{mode}`: `incremental` (the default) reads only what changed since the last clean run when the connector can (a run reads everything anyway when it must, and says why in `fullReason`); `full` reads everything.",
+      request: {
+        params: IdParam,
+        body: { required: false, content: { "application/json": { schema: SyncRequestSchema } } },
+      },
       responses: {
         202: jsonResponse(z.object({ run: RunSchema }), "The run, started"),
         ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
-    async (c) => c.json({ run: await triggerSync(ctxOf(c), c.req.valid("param").id) }, 202),
+    async (c) => {
+      const body = c.req.valid("json") as { mode?: "full" | "incremental" } | undefined;
+      return c.json({ run: await triggerSync(ctxOf(c), c.req.valid("param").id, body?.mode) }, 202);
+    },
   );
 
   app.openapi(

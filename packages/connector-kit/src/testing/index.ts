@@ -12,7 +12,7 @@ import {
   defineConnector,
 } from "../connector.ts";
 import { ConnectorError } from "../errors.ts";
-import { syncOptionsShape } from "../sync-options.ts";
+import { changeOptionsShape, syncOptionsShape } from "../sync-options.ts";
 
 export const TOY_TEMPLATE_FIELDS = ["username", "givenName", "surname", "department"] as const;
 
@@ -41,6 +41,7 @@ export const toySettings = z.object({
     description: "All: every user. Selected groups: members of the groups above.",
   }),
   ...syncOptionsShape(TOY_TEMPLATE_FIELDS, "%username%"),
+  ...changeOptionsShape(),
 });
 
 /**

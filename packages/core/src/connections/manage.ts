@@ -189,6 +189,8 @@ export async function updateConnection(
   const secret = patch.secret === undefined ? undefined : parseSecret(connector, patch.secret);
   // New credentials or a new scope must be tested again before the next sync.
   const backToDraft = secret !== undefined || scopeOf(settings) !== scopeOf(current.settings);
+  // Any change of settings drops the change cursor: the next run reads everything.
+  const settingsChanged = JSON.stringify(settings) !== JSON.stringify(current.settings);
   const [row] = await ctx.db.db
     .update(connections)
     .set({
@@ -202,6 +204,13 @@ export async function updateConnection(
           }
         : {}),
       ...(backToDraft ? { status: "draft" as const, lastError: null } : {}),
+      ...(settingsChanged
+        ? {
+            deltaCursorCiphertext: null,
+            deltaCursorIssuedAt: null,
+            deltaCursorDropped: "settings_changed" as const,
+          }
+        : {}),
       updatedAt: ctx.clock.now(),
     })
     .where(and(eq(connections.id, id), eq(connections.tenantId, ctx.tenantId)))

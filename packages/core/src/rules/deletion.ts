@@ -6,6 +6,11 @@ export type DeletionCandidate = { id: string; externalId: string | null };
 export type DeletionInput<U extends DeletionCandidate> = {
   /** Active users linked to the connection when the run started (before anything it wrote). */
   activeBefore: readonly U[];
+  /**
+   * How many they are, when `activeBefore` holds only some of them (a run reading changes
+   * knows only the users its changes name); by default `activeBefore.length`.
+   */
+  activeCount?: number;
   /** External ids of the enabled directory users the complete read returned. */
   seen: ReadonlySet<string>;
   limit: SyncOptions["deletionLimit"];
@@ -42,7 +47,7 @@ export function planDeletions<U extends DeletionCandidate>(
   );
   const users = candidates.filter((user) => user.id !== keep);
   const kept = candidates.filter((user) => user.id === keep);
-  const limit = deletionLimit(input.activeBefore.length, input.limit);
+  const limit = deletionLimit(input.activeCount ?? input.activeBefore.length, input.limit);
   if (users.length > limit && !input.limitLifted) return { kind: "review", users, kept, limit };
   return { kind: "delete", users, kept };
 }

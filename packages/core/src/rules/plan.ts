@@ -33,6 +33,8 @@ export type Planner = {
   plan(directoryUser: DirectoryUser): Decision;
   /** External ids of enabled directory users seen so far: everyone else is a deletion candidate. */
   seen: Set<string>;
+  /** Lower-cased emails users of this run gave up (changed): another user may now take them. */
+  freedEmails: Set<string>;
 };
 
 export type PlannerInput = {
@@ -53,6 +55,7 @@ export type PlannerInput = {
 export function createPlanner(input: PlannerInput): Planner {
   const { index, connectionId, options } = input;
   const seen = new Set<string>();
+  const freedEmails = new Set<string>();
   /** Lower-cased emails already claimed by a directory user in this run. */
   const claimedEmails = new Map<string, string>();
 
@@ -188,7 +191,10 @@ export function createPlanner(input: PlannerInput): Planner {
     const relinked = !linkedHere;
     const aliasesChanged = !sameAliases(matched.aliases, granted);
     const aliasesRemoved = aliasesChanged ? removedAliases(matched.aliases, granted) : [];
-    if (emailChanged) index.changeEmail(matched, user.email);
+    if (emailChanged) {
+      freedEmails.add(matched.email.toLowerCase());
+      index.changeEmail(matched, user.email);
+    }
     matched.firstName = names.firstName;
     matched.lastName = names.lastName;
     if (untagged) matched.tags = [...matched.tags, SYNCED_USER_TAG];
@@ -220,7 +226,7 @@ export function createPlanner(input: PlannerInput): Planner {
       : { action: { kind: "unchanged", user: matched }, warnings };
   };
 
-  return { plan, seen };
+  return { plan, seen, freedEmails };
 }
 
 /** Same aliases regardless of order (the database returns them in its own order). */

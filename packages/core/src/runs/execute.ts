@@ -1,4 +1,6 @@
+import type { ChangesEnd } from "@roster/connector-kit";
 import {
+  type Connection,
   connections,
   type SyncRun,
   syncExclusions,
@@ -21,6 +23,7 @@ import {
   recordOutcome,
 } from "../sync/store/index.ts";
 import { type SyncTarget, synchronize } from "../sync/synchronize.ts";
+import { changeStateOf, keepCursor } from "./change-state.ts";
 import { claimRun, holdLease, type NewRun } from "./lease.ts";
 import { notifyRunFinished } from "./notify.ts";
 import { failureView, heldView, type RunView, runView, warningView } from "./views.ts";
@@ -62,13 +65,18 @@ async function loadConnectedConnection(ctx: Ctx, id: string, doing: string) {
 }
 
 /** Sync now (spec §6): a manual run by the signed-in administrator. */
-export async function triggerSync(ctx: Ctx, connectionId: string): Promise<RunView> {
+export async function triggerSync(
+  ctx: Ctx,
+  connectionId: string,
+  mode: "full" | "incremental" = "incremental",
+): Promise<RunView> {
   await loadConnectedConnection(ctx, connectionId, "synchronizing");
   const run = await startRun(ctx, {
     tenantId: ctx.tenantId,
     connectionId,
     trigger: "manual",
     triggeredBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+    mode,
   });
   return runView(run);
 }
@@ -88,8 +96,10 @@ export async function executeRun(
   signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
   const held = holdLease(deps, lease, () => stop.abort(new LeaseLostError()));
   let result: RunOutcome;
+  let cursor: ChangesEnd | null = null;
+  let conflicts: string[] = [];
   try {
-    result = await synchronize(
+    const synchronized = await synchronize(
       deps,
       await runTarget(deps, run),
       {
@@ -97,9 +107,13 @@ export async function executeRun(
         lease,
         deletionLimitLifted: run.deletionLimitLifted,
         confirmedUserIds: run.confirmedUserIds,
+        read: run.fullReason === "requested" ? "full" : "incremental",
       },
       stop.signal,
     );
+    result = synchronized;
+    cursor = synchronized.cursor;
+    conflicts = synchronized.emailConflicts;
   } catch (error) {
     log.error("sync failed", { error: errorMessage(error) });
     const reason = errorMessage(error);
@@ -112,6 +126,8 @@ export async function executeRun(
     log.warn("sync taken over: another process reaped this run; its outcome stays as recorded");
     return;
   }
+  if (cursor && (finished.outcome === "succeeded" || finished.outcome === "completed_with_errors"))
+    await keepCursor(deps, run.connectionId, cursor, run.startedAt, conflicts);
   log.info("sync finished", { outcome: result.outcome, counts: result.counts });
   const [connection] = await deps.db.db
     .select({ name: connections.name })
@@ -136,15 +152,25 @@ async function runTarget(deps: CoreDeps, run: SyncRun): Promise<SyncTarget> {
       `The application secret expired on ${connection.secretExpiresAt.toISOString().slice(0, 10)}; save a new secret on the connection.`,
     );
   }
-  const connector = connectorOf(deps, connection.type);
   deps.log.info("sync started", { runId: run.id, trigger: run.trigger });
+  return targetOf(deps, connection, tenant.name);
+}
+
+/** What a run or a preview of `connection` reads and writes. */
+async function targetOf(
+  deps: CoreDeps,
+  connection: Connection,
+  tenantName: string,
+): Promise<SyncTarget> {
+  const connector = connectorOf(deps, connection.type);
   return {
-    tenantId: run.tenantId,
-    tenantName: tenant.name,
+    tenantId: connection.tenantId,
+    tenantName,
     connectionId: connection.id,
     connector,
     settings: connector.settings.parse(connection.settings) as Record<string, unknown>,
     secret: decryptSecret(deps, connection),
+    changes: await changeStateOf(deps, connection),
   };
 }
 
@@ -152,19 +178,10 @@ async function runTarget(deps: CoreDeps, run: SyncRun): Promise<SyncTarget> {
 export async function previewSync(ctx: Ctx, connectionId: string) {
   const connection = await loadConnectedConnection(ctx, connectionId, "previewing");
   const [tenant] = await ctx.db.db.select().from(tenants).where(eq(tenants.id, ctx.tenantId));
-  const connector = connectorOf(ctx, connection.type);
-  const result = await synchronize(
-    ctx,
-    {
-      tenantId: ctx.tenantId,
-      tenantName: tenant?.name ?? "",
-      connectionId,
-      connector,
-      settings: connector.settings.parse(connection.settings) as Record<string, unknown>,
-      secret: decryptSecret(ctx, connection),
-    },
-    { dryRun: true },
-  );
+  // A preview reads what the next run would read, and never keeps the cursor.
+  const result = await synchronize(ctx, await targetOf(ctx, connection, tenant?.name ?? ""), {
+    dryRun: true,
+  });
   return {
     outcome: result.outcome,
     error: result.error,

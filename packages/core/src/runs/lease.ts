@@ -19,6 +19,8 @@ export type NewRun = {
   deletionLimitLifted?: boolean;
   /** Users an administrator confirmed the directory may take over in this run. */
   confirmedUserIds?: string[];
+  /** `full` reads everything; by default a run reads only the changes when it can. */
+  mode?: "full" | "incremental";
 };
 
 /**
@@ -42,6 +44,9 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       counts: emptyCounts(),
       deletionLimitLifted: run.deletionLimitLifted ?? false,
       confirmedUserIds: run.confirmedUserIds ?? [],
+      // What was asked; the run records what it did read when it finishes.
+      mode: run.mode ?? "incremental",
+      fullReason: run.mode === "full" ? "requested" : null,
       slot: run.slot ?? null,
       // The token every write of the run is conditional on (sync/store/lease.ts).
       leaseOwner: `${deps.instanceId ?? "local"}/${randomUUID()}`,

@@ -15,6 +15,8 @@ export const runView = (run: SyncRun) => ({
   startedAt: iso(run.startedAt) as string,
   finishedAt: iso(run.finishedAt),
   counts: run.counts,
+  mode: run.mode,
+  fullReason: run.fullReason,
 });
 
 export const failureView = (issue: SyncRunIssue) => ({

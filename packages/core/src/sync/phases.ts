@@ -8,6 +8,7 @@ import { roles } from "@roster/db";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { compileAliasTemplate } from "../rules/aliases.ts";
+import { chooseReadMode, type ReadMode } from "../rules/full-read.ts";
 import type { Issue } from "../rules/issue.ts";
 import { drawPin } from "../rules/pin.ts";
 import { createPlanner } from "../rules/plan.ts";
@@ -21,7 +22,7 @@ import {
   StorageError,
   WriterStoppedError,
 } from "./store/index.ts";
-import type { SyncTarget } from "./synchronize.ts";
+import type { SyncMode, SyncTarget } from "./synchronize.ts";
 import type { KnownUser, UserIndex } from "./user-index.ts";
 
 /** The planner of a run: the rules over the index, with the run's options and PINs. */
@@ -89,19 +90,37 @@ export async function mirrorGroups(
   store: RunStore,
   target: SyncTarget,
   input: Parameters<SyncTarget["connector"]["readGroups"]>[0],
-  index: UserIndex,
 ): Promise<void> {
   const ids = target.connector.selectedGroupIds(target.settings as never);
   if (ids.length === 0) return;
   const groups = await target.connector.readGroups(input, ids).catch((error: unknown) => {
     throw new GroupsReadError(error);
   });
-  await store.syncGroups(target.connectionId, groups, index);
+  await store.syncGroups(target.connectionId, groups);
 }
 
 /** Why a run with users held for confirmation ends `needs_review`. */
 export const heldForReview = (held: number) =>
   `${held} existing ${held === 1 ? "user holds" : "users hold"} a role or a password: an administrator must confirm before the directory takes ${held === 1 ? "it" : "them"} over, or leave ${held === 1 ? "it" : "them"} alone.`;
+
+/** Whether this run reads everything or only the changes since the last clean run. */
+export function readModeOf(
+  deps: CoreDeps,
+  target: SyncTarget,
+  mode: SyncMode,
+  options: SyncOptions,
+): ReadMode {
+  const changes = target.changes;
+  return chooseReadMode({
+    supportsChanges: !!target.connector.readChanges,
+    requested: mode.read ?? "incremental",
+    cursorIssuedAt: changes?.cursor ? changes.issuedAt : null,
+    cursorDropped: changes?.dropped ?? null,
+    lastFullRunAt: changes?.lastFullRunAt ?? null,
+    fullSyncEveryDays: options.fullSyncEveryDays,
+    now: deps.clock.now(),
+  });
+}
 
 /** The warning for the last administrator, kept although the directory lost them. */
 export const keptAdministrator = (user: KnownUser): Issue => ({

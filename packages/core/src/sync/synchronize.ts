@@ -1,26 +1,13 @@
-import { type Connector, type SyncOptions, syncOptionsSchema } from "@roster/connector-kit";
+import { type ChangesEnd, type Connector, isResyncRequired } from "@roster/connector-kit";
 import type { RunCounts } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
-import { PERMISSIONS } from "../permissions.ts";
 import { planDeletions } from "../rules/deletion.ts";
-import { createTakeoverGuard } from "../rules/takeover.ts";
-import { holdersOf } from "../runs/notify.ts";
-import { letRequestsIn } from "./event-loop.ts";
-import {
-  failureReason,
-  fieldsToRead,
-  heldForReview,
-  keptAdministrator,
-  mirrorGroups,
-  plannerFor,
-  storeFor,
-} from "./phases.ts";
-import { prefetched } from "./read.ts";
+import type { FullReason } from "../rules/full-read.ts";
+import { failureReason, heldForReview, keptAdministrator, mirrorGroups } from "./phases.ts";
+import { type ReadPass, readPass } from "./read-pass.ts";
+import { type RunSetup, setUpRun } from "./run-setup.ts";
 import { LeaseLostError, type RunLease } from "./store/index.ts";
-import { excludedUsers } from "./store/user-chunks.ts";
-import { createTally, type Sample, type SampleKind } from "./tally.ts";
-import { UserIndex } from "./user-index.ts";
-import { createWriteQueue } from "./write-queue.ts";
+import type { Sample, SampleKind } from "./tally.ts";
 
 export type SyncTarget = {
   tenantId: string;
@@ -30,10 +17,23 @@ export type SyncTarget = {
   /** Parsed connector settings. */
   settings: Record<string, unknown>;
   secret: string;
+  /** Where change reads stand, for a connector with `readChanges`. */
+  changes?: ChangeState;
+};
+
+/** The connection's change cursor and what decides whether a run reads everything. */
+export type ChangeState = {
+  cursor: string | null;
+  issuedAt: Date | null;
+  dropped: "settings_changed" | null;
+  /** When the last full run that finished cleanly started. */
+  lastFullRunAt: Date | null;
+  /** Emails users failed for because another user held them, as of the last clean run. */
+  emailConflicts: string[];
 };
 
 /** A preview only decides; a run writes, holding its lease, within the deletion limit unless lifted. */
-export type SyncMode =
+export type SyncMode = { read?: "full" | "incremental" } & (
   | { dryRun: true }
   | {
       dryRun: false;
@@ -41,7 +41,8 @@ export type SyncMode =
       deletionLimitLifted: boolean;
       /** Users an administrator confirmed the directory may take over (spec §4.11). */
       confirmedUserIds: readonly string[];
-    };
+    }
+);
 
 export type SyncResult = {
   outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed";
@@ -54,68 +55,60 @@ export type SyncResult = {
   pendingDeletions: number;
   /** First users of each kind of change (Preview shows them). */
   samples: Record<SampleKind, Sample[]>;
+  /** Whether the run read everything or only the changes, and why everything. */
+  mode: "full" | "incremental";
+  fullReason: FullReason | null;
+  /** The next change cursor: to keep only if the run finished cleanly. */
+  cursor: ChangesEnd | null;
+  /** Lower-cased emails users failed for because another user holds them (kept with the cursor). */
+  emailConflicts: string[];
 };
 
 /**
- * One run of a connection (spec §4): read the directory page by page → plan each user →
- * queue the decisions for the writer → write → (after a complete read only) delete within
- * the limit → mirror the selected groups → finish. A preview plans and counts, and writes
- * nothing.
+ * One run of a connection (spec §4): read the directory (everything, or the changes since
+ * the last clean run) page by page → plan each user → queue the decisions for the writer →
+ * write → (after a complete read only) delete within the limit → mirror the selected groups
+ * → finish. A preview plans and counts, and writes nothing.
  */
 export async function synchronize(
   deps: CoreDeps,
   target: SyncTarget,
   mode: SyncMode,
   signal?: AbortSignal,
+  /** Set when a run must read everything after all (a refused cursor, a freed email). */
+  resync?: FullReason,
 ): Promise<SyncResult> {
-  const options: SyncOptions = syncOptionsSchema.parse(target.settings);
-  const index = await UserIndex.load(deps.db.client, target.tenantId, target.connectionId);
-  // Taken before planning: the deletion limit is a share of the users active before the run.
-  const activeBefore = index.activeOfConnection(target.connectionId);
-  const administrators = await holdersOf(deps, target.tenantId, PERMISSIONS.userSync);
-  const takeover = createTakeoverGuard({
-    administrators,
-    confirmed: new Set(mode.dryRun ? [] : mode.confirmedUserIds),
-    excluded: await excludedUsers(deps.db.client, target.tenantId, target.connectionId),
+  const run = await setUpRun(deps, target, mode, signal, resync);
+  const { tally, queue, store, planner, options } = run;
+  const known = new Set(target.changes?.emailConflicts ?? []);
+  let pass: ReadPass | null = null;
+  const finish = (outcome: SyncResult["outcome"], error: string | null = null, pending = 0) => ({
+    ...tally.result(outcome, error, pending),
+    mode: run.read.mode,
+    fullReason: run.read.mode === "full" ? run.read.fullReason : null,
+    cursor: pass?.cursor ?? null,
+    // A run reading changes does not see the users that failed before: it keeps them.
+    emailConflicts: [...new Set([...(run.incremental ? known : []), ...(pass?.conflicts ?? [])])],
   });
-  const planner = plannerFor(deps, target, options, index, takeover);
-  const tally = createTally();
-  const finish = tally.result;
-  const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
-  // A preview keeps no decisions: keeping them would hold the whole directory.
-  const queue =
-    store &&
-    createWriteQueue(async (chunk) => {
-      for (const { action } of await store.writeDecisions(chunk)) tally.refused(action);
-    });
-  const input = { settings: target.settings, secret: target.secret, log: deps.log, signal };
-  const fields = fieldsToRead(options, target.connector);
   try {
-    for await (const page of prefetched(target.connector.readUsers({ ...input, fields }))) {
-      for (const user of page) {
-        const decision = planner.plan(user);
-        tally.decided(decision.action, user);
-        queue?.add(decision);
-      }
-      await queue?.offer();
-      // A prefetched page is ready at once: without this, pages follow each other without
-      // letting a single request in.
-      await letRequestsIn();
-    }
-    await queue?.drain();
+    pass = await readPass(deps, target, run);
   } catch (caught) {
     // An incomplete read keeps what was decided before it and deletes nobody (spec §4.1).
     const error = signal?.reason instanceof LeaseLostError ? signal.reason : caught;
-    return finish("failed", failureReason((await queue?.salvage(error)) ?? error));
+    const settled = (await queue?.salvage(error)) ?? error;
+    if (run.incremental && isResyncRequired(settled))
+      return synchronize(deps, target, mode, signal, settled.reason);
+    return finish("failed", failureReason(settled));
   }
   try {
     if (options.manageUserDeletion) {
       const deletion = planDeletions({
-        activeBefore,
+        activeBefore: deletionCandidatesOf(run, pass, target),
+        activeCount: run.activeCount,
         seen: planner.seen,
         limit: options.deletionLimit,
         limitLifted: !mode.dryRun && mode.deletionLimitLifted,
-        administrators: takeover.remainingAdministrators(),
+        administrators: run.takeover.remainingAdministrators(),
       });
       tally.deletions(deletion.users, deletion.kind === "delete");
       if (deletion.kind === "review") {
@@ -123,11 +116,41 @@ export async function synchronize(
         return finish("needs_review", error, deletion.users.length);
       }
       await store?.deleteUsers(deletion.users, deletion.kept.map(keptAdministrator));
+      for (const user of deletion.users) planner.freedEmails.add(user.email.toLowerCase());
     }
-    if (store) await mirrorGroups(store, target, input, index);
+    if (store) await mirrorGroups(store, target, run.input);
   } catch (error) {
     return finish("failed", failureReason(error));
   }
+  // A user who failed for another's email did not change, so changes alone never retry it.
+  const conflicts = new Set([...known, ...pass.conflicts]);
+  if (run.incremental && [...planner.freedEmails].some((email) => conflicts.has(email))) {
+    await store?.clearIssues();
+    const full = await synchronize(deps, target, mode, signal, "email_conflict_freed");
+    return withChangesOf(finish("succeeded"), full);
+  }
   if (tally.held > 0) return finish("needs_review", heldForReview(tally.held));
   return finish(tally.counts.failed > 0 ? "completed_with_errors" : "succeeded");
+}
+
+/**
+ * Whom the deletion rules consider: the connection's active users before a full run; for a
+ * run reading changes, which knows only the users they name, those the changes say are gone.
+ */
+function deletionCandidatesOf(run: RunSetup, pass: ReadPass, target: SyncTarget) {
+  if (!run.incremental) return run.activeBefore;
+  return run.index
+    .activeOfConnection(target.connectionId)
+    .filter((user) => user.externalId !== null && pass.gone.has(user.externalId));
+}
+
+/**
+ * A run that read its changes, then everything: the changes both passes wrote, and the rest
+ * of what the full read found (its failures supersede the first pass's, which it cleared).
+ */
+function withChangesOf(first: SyncResult, full: SyncResult): SyncResult {
+  const counts = { ...full.counts };
+  for (const kind of ["created", "updated", "restored", "deleted"] as const)
+    counts[kind] += first.counts[kind];
+  return { ...full, counts };
 }

@@ -1,6 +1,12 @@
 import type { Client } from "@libsql/client";
 import { letRequestsIn } from "./event-loop.ts";
-import { userChunks } from "./store/user-chunks.ts";
+import {
+  aliasOwners,
+  pinHashesOf,
+  type UserChunk,
+  userChunks,
+  usersMatching,
+} from "./store/user-chunks.ts";
 
 /** What matching needs to know about one application user. */
 export type KnownUser = {
@@ -33,6 +39,14 @@ export class UserIndex {
   readonly aliasOwner = new Map<string, string>();
   readonly pinHashes = new Set<string>();
 
+  /** Most users share one tags value: one frozen array for each value, not one per user. */
+  private readonly tagLists = new Map<string, readonly string[]>();
+  /** All the tenant's PIN hashes are in `pinHashes` (a run reading changes loads them lazily). */
+  private pinsLoaded = false;
+  /** Ids of the users already in the index (a run reading changes adds them page by page). */
+  private readonly loadedIds = new Set<string>();
+
+  /** The whole tenant, for a run that reads the whole directory. */
   static async load(
     client: Client,
     tenantId: string,
@@ -40,51 +54,84 @@ export class UserIndex {
     chunkUsers = LOAD_CHUNK_USERS,
   ): Promise<UserIndex> {
     const index = new UserIndex();
-    // Most users share one tags value: one frozen array for each value, not one per user.
-    const tagLists = new Map<string, readonly string[]>();
     for await (const chunk of userChunks(client, tenantId, chunkUsers)) {
-      // Aliases attach through a map of this chunk only: a tenant-wide one would cost a
-      // million inserts at a million users, and nothing else needs users by id.
-      const byId = new Map<string, KnownUser>();
-      for (const [
+      index.add(chunk, connectionId, false);
+      // The local driver runs queries synchronously: let requests in between chunks.
+      await letRequestsIn();
+    }
+    index.pinsLoaded = true;
+    return index;
+  }
+
+  /**
+   * For a run that reads only changes: adds the users a page of changes can match (by
+   * directory id or email), the holders of the aliases it wants, and — when it may create
+   * or restore a user — every PIN hash, once. Never the whole tenant for a small change set.
+   */
+  async addMatching(
+    client: Client,
+    tenantId: string,
+    connectionId: string,
+    keys: { externalIds: string[]; emails: string[]; aliases: string[] },
+    needsPins: () => boolean,
+  ): Promise<void> {
+    if (keys.externalIds.length + keys.emails.length > 0) {
+      const chunk = await usersMatching(client, tenantId, connectionId, keys);
+      this.add(chunk, connectionId, true);
+    }
+    for (const [alias, userId] of await aliasOwners(client, tenantId, keys.aliases)) {
+      if (!this.aliasOwner.has(alias)) this.aliasOwner.set(alias, userId);
+    }
+    if (!this.pinsLoaded && needsPins()) {
+      for (const hash of await pinHashesOf(client, tenantId)) this.pinHashes.add(hash);
+      this.pinsLoaded = true;
+    }
+  }
+
+  /** Adds loaded users (once each: a user the run already changed keeps its new state). */
+  private add(chunk: UserChunk, connectionId: string, skipKnown: boolean): void {
+    // Aliases attach through a map of this chunk only: a tenant-wide one would cost a
+    // million inserts at a million users.
+    const byId = new Map<string, KnownUser>();
+    for (const [
+      id,
+      email,
+      firstName,
+      lastName,
+      tags,
+      connection,
+      externalId,
+      deleted,
+      pinHash,
+      ,
+      hasPassword,
+      privileged,
+    ] of chunk.users) {
+      if (skipKnown && this.loadedIds.has(id)) continue;
+      if (skipKnown) this.loadedIds.add(id);
+      const user: KnownUser = {
         id,
         email,
         firstName,
         lastName,
-        tags,
-        connection,
+        tags: tagList(this.tagLists, tags),
+        connectionId: connection,
         externalId,
-        deleted,
-        pinHash,
-        ,
-        hasPassword,
-        privileged,
-      ] of chunk.users) {
-        const user: KnownUser = {
-          id,
-          email,
-          firstName,
-          lastName,
-          tags: tagList(tagLists, tags),
-          connectionId: connection,
-          externalId,
-          deleted: deleted === 1,
-          aliases: [],
-          privileged: privileged === 1,
-          hasPassword: hasPassword === 1,
-        };
-        index.put(user, connectionId);
-        byId.set(id, user);
-        if (pinHash !== null) index.pinHashes.add(pinHash);
-      }
-      for (const [userId, alias] of chunk.aliases) {
-        index.aliasOwner.set(alias.toLowerCase(), userId);
-        byId.get(userId)?.aliases.push(alias);
-      }
-      // The local driver runs queries synchronously: let requests in between chunks.
-      await letRequestsIn();
+        deleted: deleted === 1,
+        aliases: [],
+        privileged: privileged === 1,
+        hasPassword: hasPassword === 1,
+      };
+      this.put(user, connectionId);
+      byId.set(id, user);
+      if (pinHash !== null) this.pinHashes.add(pinHash);
     }
-    return index;
+    for (const [userId, alias] of chunk.aliases) {
+      const user = byId.get(userId);
+      if (!user) continue;
+      this.aliasOwner.set(alias.toLowerCase(), userId);
+      user.aliases.push(alias);
+    }
   }
 
   put(user: KnownUser, connectionId: string): void {

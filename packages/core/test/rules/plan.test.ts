@@ -39,7 +39,7 @@ function planner(
     for (const alias of user.aliases) index.aliasOwner.set(alias.toLowerCase(), user.id);
   }
   let pins = 0;
-  const merged = { ...defaults, ...options };
+  const merged = { ...defaults, fullSyncEveryDays: 7, ...options };
   return {
     index,
     planner: createPlanner({

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { timestamp, timestamps } from "./columns.ts";
 import { tenants } from "./tenants.ts";
@@ -33,6 +34,13 @@ export const connections = sqliteTable(
     deltaCursorCiphertext: text(),
     /** When the directory issued the stored cursor (`ChangesEnd.issuedAt`); Graph keeps 7 days. */
     deltaCursorIssuedAt: timestamp(),
+    /** Why the cursor was dropped (`settings_changed`), for the next full run's `fullReason`. */
+    deltaCursorDropped: text({ enum: ["settings_changed"] }),
+    /**
+     * Lower-cased emails users failed for because another user held them, as of the last
+     * clean run: a run reading changes that frees one reads everything, to retry that user.
+     */
+    deltaEmailConflicts: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     /** UTC day (YYYY-MM-DD) of the last secret-expiry notice: at most one a day. */
     expiryNoticeDay: text(),
     ...timestamps,

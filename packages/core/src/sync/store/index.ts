@@ -1,13 +1,13 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectoryGroup } from "@roster/connector-kit";
-import { groupMembers, groups, newId, syncRunIssues, WriterStoppedError } from "@roster/db";
+import { groups, newId, syncRunIssues, WriterStoppedError } from "@roster/db";
 import type { CoreDeps } from "../../context.ts";
 import type { Issue } from "../../rules/issue.ts";
 import type { Action } from "../../rules/plan.ts";
 import { letRequestsIn } from "../event-loop.ts";
-import type { KnownUser, UserIndex } from "../user-index.ts";
+import type { KnownUser } from "../user-index.ts";
 import { LeaseLostError, leaseHeld, type RunLease, renewal } from "./lease.ts";
-import { IN_IDS, idList, insertRows } from "./sql.ts";
+import { IN_IDS, idList, insertRows, jsonRows } from "./sql.ts";
 import { isStorageFailure, StorageError } from "./storage-failure.ts";
 import { chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
 
@@ -163,14 +163,11 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
 
   /**
    * Mirrors the selected directory groups as application groups: name and members (the
-   * connection's active users among each group's transitive members). Groups no longer
+   * connection's active users among each group's transitive members, found by directory id
+   * in SQL, so a run that read only changes needs no index of every user). Groups no longer
    * selected are removed.
    */
-  const syncGroups = async (
-    connectionId: string,
-    directoryGroups: readonly DirectoryGroup[],
-    index: UserIndex,
-  ) => {
+  const syncGroups = async (connectionId: string, directoryGroups: readonly DirectoryGroup[]) => {
     const now = deps.clock.now().getTime();
     const existing = await deps.db.client.execute({
       sql: "select id, external_id from groups where tenant_id = ? and connection_id = ?",
@@ -185,10 +182,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
       const id = idByExternal.get(group.externalId) ?? newId("grp");
       idByExternal.delete(group.externalId);
       groupRows.push([id, tenantId, connectionId, group.externalId, group.name, now, now]);
-      for (const memberId of group.memberIds) {
-        const user = index.byExternalId.get(memberId);
-        if (user && !user.deleted) memberRows.push([id, user.id]);
-      }
+      for (const memberId of group.memberIds) memberRows.push([id, memberId]);
     }
     const ofConnection = "select id from groups where tenant_id = ? and connection_id = ?";
     await write([
@@ -206,10 +200,14 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
         sql: `delete from group_members where group_id in (${ofConnection}) and ${guard.sql}`,
         args: [tenantId, connectionId, ...guard.args],
       },
-      ...insertRows(groupMembers, ["groupId", "userId"], memberRows, {
-        guard,
-        onConflict: "on conflict do nothing",
-      }),
+      {
+        sql: `insert into group_members (group_id, user_id)
+              select m.value ->> 0, u.id from json_each(?) m
+              join users u on u.tenant_id = ? and u.connection_id = ?
+                and u.external_id = m.value ->> 1 and u.deleted_at is null
+              where ${guard.sql} on conflict do nothing`,
+        args: [jsonRows(memberRows), tenantId, connectionId, ...guard.args],
+      },
       {
         sql: `delete from groups where tenant_id = ? and id in ${IN_IDS} and ${guard.sql}`,
         args: [tenantId, idList([...idByExternal.values()]), ...guard.args],
@@ -217,7 +215,16 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     ]);
   };
 
-  return { writeDecisions, deleteUsers, syncGroups };
+  /** Forgets the run's issues so far (a second, full pass records them anew). */
+  const clearIssues = () =>
+    write([
+      {
+        sql: `delete from sync_run_issues where run_id = ? and ${guard.sql}`,
+        args: [lease.runId, ...guard.args],
+      },
+    ]);
+
+  return { writeDecisions, deleteUsers, syncGroups, clearIssues };
 }
 
 /** Lease length when the deps name none (ROSTER_RUN_LEASE_SECONDS). */

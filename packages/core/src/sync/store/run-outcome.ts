@@ -8,6 +8,9 @@ export type RunOutcome = {
   error: string | null;
   counts: RunCounts;
   pendingDeletions: number;
+  /** What the run read (absent when it failed before reading). */
+  mode?: "full" | "incremental";
+  fullReason?: string | null;
 };
 
 /**
@@ -27,6 +30,7 @@ export async function recordOutcome(
       error: result.error,
       counts: result.counts,
       pendingDeletions: result.pendingDeletions,
+      ...(result.mode ? { mode: result.mode, fullReason: result.fullReason ?? null } : {}),
       finishedAt: deps.clock.now(),
       leaseOwner: null,
       leaseExpiresAt: null,

@@ -1,4 +1,4 @@
-import type { Client } from "@libsql/client";
+import type { Client, InValue } from "@libsql/client";
 import { IN_IDS, idList } from "./sql.ts";
 
 /** One application user as the index loads it. */
@@ -35,23 +35,15 @@ export async function* userChunks(
 ): AsyncGenerator<UserChunk> {
   let after: [number, string] | null = null;
   for (;;) {
-    const result = await client.execute({
-      sql: `select json_group_array(json_array(id, email, first_name, last_name, tags,
-              connection_id, external_id, deleted_at is not null, pin_hash, created_at,
-              password_hash is not null, ${PRIVILEGED})) as rows
-            from (select * from users where tenant_id = ?
-                  ${after ? "and (created_at, id) > (?, ?)" : ""}
-                  order by created_at, id limit ?) u`,
-      args: [tenantId, ...(after ?? []), limit],
-    });
-    const users = JSON.parse(String(result.rows[0]?.rows ?? "[]")) as UserRow[];
-    if (users.length === 0) return;
-    const aliases = await client.execute({
-      sql: `select json_group_array(json_array(user_id, alias)) as rows from user_aliases
-            where tenant_id = ? and user_id in ${IN_IDS}`,
-      args: [tenantId, idList(users.map(([id]) => id))],
-    });
-    yield { users, aliases: JSON.parse(String(aliases.rows[0]?.rows ?? "[]")) };
+    const chunk = await usersWhere(
+      client,
+      tenantId,
+      `${after ? "and (created_at, id) > (?, ?)" : ""} order by created_at, id limit ?`,
+      [...(after ?? []), limit],
+    );
+    if (chunk.users.length === 0) return;
+    yield chunk;
+    const { users } = chunk;
     if (users.length < limit) return;
     const last = users[users.length - 1] as UserRow;
     after = [last[9], last[0]];
@@ -69,4 +61,85 @@ export async function excludedUsers(
     args: [tenantId, connectionId],
   });
   return new Set(result.rows.map((row) => String(row.user_id)));
+}
+
+/** The tenant's users selected by `where` (after `tenant_id = ?`), with their aliases. */
+async function usersWhere(
+  client: Client,
+  tenantId: string,
+  where: string,
+  args: InValue[],
+): Promise<UserChunk> {
+  const result = await client.execute({
+    sql: `select json_group_array(json_array(id, email, first_name, last_name, tags,
+            connection_id, external_id, deleted_at is not null, pin_hash, created_at,
+            password_hash is not null, ${PRIVILEGED})) as rows
+          from (select * from users where tenant_id = ? ${where}) u`,
+    args: [tenantId, ...args],
+  });
+  const users = JSON.parse(String(result.rows[0]?.rows ?? "[]")) as UserRow[];
+  if (users.length === 0) return { users, aliases: [] };
+  const aliases = await client.execute({
+    sql: `select json_group_array(json_array(user_id, alias)) as rows from user_aliases
+          where tenant_id = ? and user_id in ${IN_IDS}`,
+    args: [tenantId, idList(users.map(([id]) => id))],
+  });
+  return { users, aliases: JSON.parse(String(aliases.rows[0]?.rows ?? "[]")) };
+}
+
+/**
+ * For a run that reads only changes: the users those changes can match — this connection's
+ * users with these directory ids, and the tenant's users with these emails (lower-cased).
+ */
+export function usersMatching(
+  client: Client,
+  tenantId: string,
+  connectionId: string,
+  keys: { externalIds: readonly string[]; emails: readonly string[] },
+): Promise<UserChunk> {
+  return usersWhere(
+    client,
+    tenantId,
+    `and ((connection_id = ? and external_id in ${IN_IDS}) or lower(email) in ${IN_IDS})`,
+    [connectionId, idList(keys.externalIds), idList(keys.emails)],
+  );
+}
+
+/** Who holds these aliases (lower-cased), among the tenant's users. */
+export async function aliasOwners(
+  client: Client,
+  tenantId: string,
+  aliases: readonly string[],
+): Promise<Array<[alias: string, userId: string]>> {
+  if (aliases.length === 0) return [];
+  const result = await client.execute({
+    sql: `select json_group_array(json_array(lower(alias), user_id)) as rows from user_aliases
+          where tenant_id = ? and lower(alias) in ${IN_IDS}`,
+    args: [tenantId, idList(aliases)],
+  });
+  return JSON.parse(String(result.rows[0]?.rows ?? "[]"));
+}
+
+/** Every PIN hash of the tenant (a PIN is drawn unused). */
+export async function pinHashesOf(client: Client, tenantId: string): Promise<string[]> {
+  const result = await client.execute({
+    sql: `select json_group_array(pin_hash) as rows from users
+          where tenant_id = ? and pin_hash is not null`,
+    args: [tenantId],
+  });
+  return JSON.parse(String(result.rows[0]?.rows ?? "[]"));
+}
+
+/** Active users of a connection (the deletion limit is a share of them before the run). */
+export async function activeUsersOf(
+  client: Client,
+  tenantId: string,
+  connectionId: string,
+): Promise<number> {
+  const result = await client.execute({
+    sql: `select count(*) as n from users
+          where tenant_id = ? and connection_id = ? and deleted_at is null`,
+    args: [tenantId, connectionId],
+  });
+  return Number(result.rows[0]?.n ?? 0);
 }

@@ -1,0 +1,70 @@
+import { type SyncOptions, syncOptionsSchema } from "@roster/connector-kit";
+import type { CoreDeps } from "../context.ts";
+import { PERMISSIONS } from "../permissions.ts";
+import type { FullReason, ReadMode } from "../rules/full-read.ts";
+import { createTakeoverGuard } from "../rules/takeover.ts";
+import { holdersOf } from "../runs/notify.ts";
+import { plannerFor, readModeOf, storeFor } from "./phases.ts";
+import { activeUsersOf, excludedUsers } from "./store/user-chunks.ts";
+import type { SyncMode, SyncTarget } from "./synchronize.ts";
+import { createTally } from "./tally.ts";
+import { UserIndex } from "./user-index.ts";
+import { createWriteQueue } from "./write-queue.ts";
+
+/**
+ * Everything a run decides with before it reads: what to read (everything, or the changes),
+ * the index of the tenant's users (all of it for a full read, filled page by page for
+ * changes), who holds the user-sync permission, the planner, the writer and the tally.
+ */
+export async function setUpRun(
+  deps: CoreDeps,
+  target: SyncTarget,
+  mode: SyncMode,
+  signal: AbortSignal | undefined,
+  resync: FullReason | undefined,
+) {
+  const options: SyncOptions = syncOptionsSchema.parse(target.settings);
+  const read: ReadMode = resync
+    ? { mode: "full", fullReason: resync }
+    : readModeOf(deps, target, mode, options);
+  const incremental = read.mode === "incremental";
+  const { client } = deps.db;
+  const { tenantId, connectionId } = target;
+  const index = incremental
+    ? new UserIndex()
+    : await UserIndex.load(client, tenantId, connectionId);
+  // Taken before planning: the deletion limit is a share of the users active before the run.
+  const activeBefore = index.activeOfConnection(connectionId);
+  const activeCount = incremental
+    ? await activeUsersOf(client, tenantId, connectionId)
+    : activeBefore.length;
+  const takeover = createTakeoverGuard({
+    administrators: await holdersOf(deps, tenantId, PERMISSIONS.userSync),
+    confirmed: new Set(mode.dryRun ? [] : mode.confirmedUserIds),
+    excluded: await excludedUsers(client, tenantId, connectionId),
+  });
+  const tally = createTally();
+  const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
+  // A preview keeps no decisions: keeping them would hold the whole directory.
+  const queue =
+    store &&
+    createWriteQueue(async (chunk) => {
+      for (const { action } of await store.writeDecisions(chunk)) tally.refused(action);
+    });
+  return {
+    options,
+    read,
+    incremental,
+    index,
+    activeBefore,
+    activeCount,
+    takeover,
+    planner: plannerFor(deps, target, options, index, takeover),
+    tally,
+    store,
+    queue,
+    input: { settings: target.settings, secret: target.secret, log: deps.log, signal },
+  };
+}
+
+export type RunSetup = Awaited<ReturnType<typeof setUpRun>>;

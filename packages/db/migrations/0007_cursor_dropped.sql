@@ -1,0 +1,1 @@
+ALTER TABLE `connections` ADD `delta_cursor_dropped` text;

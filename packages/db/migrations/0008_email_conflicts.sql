@@ -1,0 +1,1 @@
+ALTER TABLE `connections` ADD `delta_email_conflicts` text DEFAULT '[]' NOT NULL;
