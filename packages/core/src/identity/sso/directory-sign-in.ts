@@ -135,6 +135,7 @@ export function createDirectorySignIn(options: DirectorySignInOptions) {
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const url = oidc.buildAuthorizationUrl(config, {
+        ...entry.provider.authorizationParams?.(entry.settings),
         redirect_uri: options.redirectUriOf(entry.provider.id),
         response_type: "code",
         response_mode: "query",
