@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { googleWorkspace } from "@roster/connector-google";
-import { users } from "@roster/db";
+import { syncRuns, users } from "@roster/db";
 import {
   type GeneratedWorkspace,
   type GoogleSim,
@@ -10,7 +10,15 @@ import {
   startGoogleSim,
 } from "@roster/google-sim";
 import { eq } from "drizzle-orm";
-import { claimRun, connectConnection, createConnection, executeRun, getRun } from "../src/index.ts";
+import {
+  claimRun,
+  connectConnection,
+  createConnection,
+  executeRun,
+  getRun,
+  setAutoSync,
+  startDueRuns,
+} from "../src/index.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 // The engine knows nothing of Google: the same run, through the connector interface.
@@ -53,7 +61,7 @@ async function setup(settings: Record<string, unknown>) {
   };
   const byExternal = async (id: string) =>
     (await env.deps.db.db.select().from(users).where(eq(users.externalId, id)))[0];
-  return { ...env, ...tenant, run, byExternal };
+  return { ...env, ...tenant, connection, run, byExternal };
 }
 
 describe("a sync against the Google Workspace simulator", () => {
@@ -98,5 +106,60 @@ describe("a sync against the Google Workspace simulator", () => {
     );
     expect(await byExternal(outside?.id ?? "")).toBeUndefined();
     expect(await byExternal(inside?.id ?? "")).toBeDefined();
+  });
+
+  test("automatic sync: a Google connection's slot runs every 24 hours through the scheduler and picks up changes", async () => {
+    const env = await setup({});
+    env.clock.set("2026-03-01T10:15:00Z");
+    const on = await setAutoSync(env.ctx, env.connection.id, true);
+    expect(on.autoSync.nextRunAt).toBe("2026-03-02T10:15:00.000Z");
+    const tick = async () => {
+      const started = await startDueRuns(env.deps);
+      await env.deps.tracker?.idle();
+      return started;
+    };
+    env.clock.set("2026-03-02T10:14:00Z");
+    expect(await tick()).toEqual([]);
+    env.clock.set("2026-03-02T10:15:30Z");
+    const [first] = await tick();
+    const active = [...model.users.values()].filter((user) => !user.suspended && !user.archived);
+    expect(await getRun(env.ctx, first as string)).toMatchObject({
+      trigger: "automatic",
+      outcome: "completed_with_errors", // the user without names, as in a manual run
+      counts: { created: active.length - 1, failed: 1 },
+    });
+    // A newcomer in Google is created by the next slot, not before.
+    const id = "188888888888888888888";
+    model.upsertUser({
+      id,
+      primaryEmail: `newcomer@${ws.domain}`,
+      name: { givenName: "New", familyName: "Comer", fullName: "New Comer" },
+      isAdmin: false,
+      suspended: false,
+      archived: false,
+      orgUnitPath: "/",
+      creationTime: new Date().toISOString(),
+    });
+    try {
+      env.clock.set("2026-03-03T10:00:00Z");
+      expect(await tick()).toEqual([]);
+      env.clock.set("2026-03-03T10:15:00Z");
+      const [second] = await tick();
+      expect(await getRun(env.ctx, second as string)).toMatchObject({
+        trigger: "automatic",
+        counts: { created: 1 },
+      });
+      expect(await env.byExternal(id)).toMatchObject({ signIn: "google" });
+      const runs = await env.deps.db.db
+        .select()
+        .from(syncRuns)
+        .where(eq(syncRuns.connectionId, env.connection.id));
+      expect(runs.map((run) => run.slot?.toISOString())).toEqual([
+        "2026-03-02T10:15:00.000Z",
+        "2026-03-03T10:15:00.000Z",
+      ]);
+    } finally {
+      model.deleteUser(id);
+    }
   });
 });
