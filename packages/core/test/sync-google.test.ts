@@ -14,6 +14,7 @@ import {
   claimRun,
   connectConnection,
   createConnection,
+  createDirectorySignIn,
   executeRun,
   getRun,
   setAutoSync,
@@ -162,4 +163,60 @@ describe("a sync against the Google Workspace simulator", () => {
       model.deleteUser(id);
     }
   });
+});
+
+test("a provider's authorizationParams reach Google's authorize URL, but never the flow's own", async () => {
+  const connector = googleWorkspace({
+    tokenUrl: sim.tokenUrl,
+    directoryUrl: sim.directoryUrl,
+    issuerUrl: sim.issuerUrl,
+  });
+  const provider = connector.signInProvider;
+  if (!provider) throw new Error("no sign-in provider");
+  // A provider that tries to set what the flow owns, beside its own hd and a prompt.
+  const greedy = {
+    ...connector,
+    signInProvider: {
+      ...provider,
+      authorizationParams: (settings: never) => ({
+        ...provider.authorizationParams?.(settings),
+        prompt: "select_account",
+        client_id: "someone-else.apps.googleusercontent.com",
+        state: "fixed",
+        nonce: "fixed",
+        redirect_uri: "https://evil.example/callback",
+        scope: "openid https://www.googleapis.com/auth/drive",
+      }),
+    },
+  };
+  const env = await testDeps([greedy]);
+  const tenant = await seedTenant(env.deps);
+  const connection = await createConnection(tenant.ctx, {
+    type: "google",
+    settings: { adminEmail: ws.adminEmail, signInClientId: ws.oauthClient.clientId },
+    secret: JSON.stringify({
+      serviceAccountKey: ws.serviceAccountKey,
+      signInClientSecret: ws.oauthClient.clientSecret,
+    }),
+  });
+  await connectConnection(tenant.ctx, connection.id);
+  const signIn = createDirectorySignIn({
+    redirectUriOf: (id) => `https://roster.test/api/auth/sso/${id}/callback`,
+  });
+  const started = await signIn.start(env.deps, {
+    tenant: "acme",
+    provider: "google",
+    returnTo: "/",
+  });
+  if (!started.ok) throw new Error(started.message);
+  const params = Object.fromEntries(new URL(started.url).searchParams);
+  expect(params).toMatchObject({
+    hd: ws.domain,
+    prompt: "select_account",
+    client_id: ws.oauthClient.clientId,
+    redirect_uri: "https://roster.test/api/auth/sso/google/callback",
+    scope: "openid profile email",
+  });
+  expect(params.state).not.toBe("fixed");
+  expect(params.nonce).not.toBe("fixed");
 });
