@@ -330,8 +330,14 @@ describe("Google Workspace in a real browser", () => {
       `${base}/api/auth/sso/google/callback`,
     );
 
-    // Sync now: every active user but the one without names (it fails, as in Entra).
+    // Preview, then Sync now: every active user but the one without names (it fails, as in
+    // Entra); suspended and archived users are skipped.
     const active = [...google.model.users.values()].filter((u) => !u.suspended && !u.archived);
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.getByRole("heading", { name: /Preview/ }).waitFor();
+    await expect(page.locator(".preview [data-testid=count-created]").textContent()).resolves.toBe(
+      String(active.length - 1),
+    );
     await page.getByRole("button", { name: "Sync now" }).click();
     await page
       .locator("[data-testid=last-run] .pill.completed_with_errors")
@@ -340,6 +346,9 @@ describe("Google Workspace in a real browser", () => {
       page.locator("[data-testid=last-run] [data-testid=count-created]").textContent(),
     ).resolves.toBe(String(active.length - 1));
     await shoot(page, "google-synced-desktop");
+    // Automatic sync, as for Entra: switched on, with the next run time.
+    await page.getByRole("switch", { name: "Synchronize automatically" }).check();
+    await page.getByTestId("next-run").filter({ hasText: "next run" }).waitFor();
     const connections = await api.call("GET", "/api/user-sync/connections", {
       token: globex.token,
     });
