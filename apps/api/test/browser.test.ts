@@ -278,7 +278,7 @@ describe("admin UI in a real browser", () => {
 });
 
 describe("Google Workspace in a real browser", () => {
-  test("the Google card, connect with the key file, Sync now, then Sign in with Google", async () => {
+  test("the Google card, connect with the key file, Preview, Sync now, automatic sync, then Sign in with Google", async () => {
     const google = api.google;
     if (!google) throw new Error("no Google simulator");
     const globex = await api.createTenant("globex");
