@@ -92,7 +92,7 @@ const googleTenant = await createTenant(service.deps, {
 google.workspaces
   .get(workspace.customerId)
   ?.oauthClients.get(workspace.oauthClient.clientId)
-  ?.redirectUris.push(`${config.ROSTER_PUBLIC_URL ?? service.url}/api/auth/sso/google/callback`);
+  ?.redirectUris.push(`${config.publicUrl}/api/auth/sso/google/callback`);
 await createConnection(
   {
     ...service.deps,
@@ -126,6 +126,11 @@ const signInUsers = (simTenant?.sortedUsers() ?? [])
   .slice(0, 3)
   .map((user) => user.userPrincipalName);
 const disabledUpn = simTenant?.getUser(entra.edgeCases.disabled)?.userPrincipalName;
+// Who can sign in with Google once synced: active Workspace users with names.
+const googleUsers = (google.workspaces.get(workspace.customerId)?.sortedUsers() ?? [])
+  .filter((user) => !user.suspended && !user.archived && user.name?.givenName)
+  .slice(0, 3)
+  .map((user) => user.primaryEmail);
 
 console.log(`
   Roster demo is running.
@@ -143,6 +148,11 @@ console.log(`
                 ${signInUsers.join(", ")}, …
                 Refused by Entra (disabled): ${disabledUpn}
                 Redirect URI: ${config.publicUrl}/api/auth/sso/microsoft/callback
+
+  Google        after Connect → Sync now (tenant "demo-google"), synced users sign in with
+                "Sign in with Google" and pick their account on the simulated chooser:
+                ${googleUsers.join(", ")}, …
+                Redirect URI: ${config.publicUrl}/api/auth/sso/google/callback
 
   In the UI: User synchronization → Connect → Sync now. Ctrl-C stops everything.
 `);

@@ -16,6 +16,14 @@ import {
 import { createDb, migrateDb } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
+import {
+  type GeneratedWorkspace,
+  type GoogleSim,
+  generateWorkspace,
+  SimGoogle,
+  type SimWorkspace,
+  startGoogleSim,
+} from "@roster/google-sim";
 import { createApp } from "../src/app.ts";
 
 export const OPERATOR_TOKEN = "operator-token-for-tests-0123456789";
@@ -34,6 +42,8 @@ export async function testApi(
     deps?: Partial<CoreDeps>;
     publicUrl?: string;
     clock?: Clock;
+    /** Also start the Google Workspace simulator, with a Workspace of this many users. */
+    google?: { users: number };
   } = {},
 ) {
   const publicUrl = options.publicUrl ?? options.app?.publicUrl ?? PUBLIC_URL;
@@ -45,6 +55,7 @@ export async function testApi(
     redirectUris: [`${publicUrl}/api/auth/sso/microsoft/callback`],
   });
   const sim: EntraSim = await startEntraSim({ directory });
+  const google = options.google ? await startGoogle(options.google.users, publicUrl) : null;
   const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
   const db = await createDb({ url: `file:${join(dir, "api.db")}` });
   await migrateDb(db.db);
@@ -61,7 +72,15 @@ export async function testApi(
         retry: { delaySeconds: 0, maxRetries: 1 },
         pageRetryDelayMs: 1,
       }),
-      googleWorkspace(),
+      google
+        ? googleWorkspace({
+            tokenUrl: google.sim.tokenUrl,
+            directoryUrl: google.sim.directoryUrl,
+            issuerUrl: google.sim.issuerUrl,
+            backoff: { attempts: 2, baseMs: 1, maxMs: 2 },
+            transientRetry: { retries: 1, delayMs: 1 },
+          })
+        : googleWorkspace(),
     ]),
     email: createEmailTransport({}),
     tracker: new RunTracker(),
@@ -141,7 +160,36 @@ export async function testApi(
   const stop = async () => {
     await deps.tracker.idle();
     await sim.stop();
+    await google?.sim.stop();
     db.close();
   };
-  return { app, deps, sim, entra, directory, call, bodies, createTenant, stop, log, publicUrl };
+  return {
+    app,
+    deps,
+    sim,
+    entra,
+    directory,
+    google,
+    call,
+    bodies,
+    createTenant,
+    stop,
+    log,
+    publicUrl,
+  };
+}
+
+/** The Google simulator with one Workspace whose sign-in OAuth client lists Roster's redirect URI. */
+async function startGoogle(
+  users: number,
+  publicUrl: string,
+): Promise<{ sim: GoogleSim; ws: GeneratedWorkspace; model: SimWorkspace }> {
+  const google = new SimGoogle();
+  const ws = generateWorkspace(google, {
+    users,
+    seed: 7,
+    redirectUris: [`${publicUrl}/api/auth/sso/google/callback`],
+  });
+  const sim = await startGoogleSim({ google });
+  return { sim, ws, model: google.workspaces.get(ws.customerId) as SimWorkspace };
 }

@@ -65,6 +65,17 @@ const orgUnitPath = z
   .regex(/^\/[^']*$/, "An org unit path starts with / (e.g. /Sales/EMEA) and has no quote.")
   .transform((path) => (path.length > 1 ? path.replace(/\/+$/, "") : path));
 
+/** The first of each set of entries that `keyOf` says are the same, in order. */
+function uniqueBy(entries: string[], keyOf: (entry: string) => string): string[] {
+  const seen = new Set<string>();
+  return entries.filter((entry) => {
+    const key = keyOf(entry);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 const domain = z
   .string()
   .trim()
@@ -98,8 +109,11 @@ export const googleSettings = z
         "All: every user. Selected groups: members of the groups below and of groups nested in them. Org units: users of the org units below and their sub-units.",
     }),
     groups: z
-      .array(z.string().trim().min(1))
+      .array(z.string().trim().min(1).max(320))
       .max(50, "At most 50 groups can be selected.")
+      // Each group costs Directory API calls on every connect and run: read each once.
+      // Group emails are case-insensitive; ids are not (…/rest/v1/groups: `id`, `email`).
+      .transform((keys) => uniqueBy(keys, (key) => (key.includes("@") ? key.toLowerCase() : key)))
       .default([])
       .meta({
         title: "Groups",
@@ -109,6 +123,7 @@ export const googleSettings = z
     orgUnits: z
       .array(orgUnitPath)
       .max(50, "At most 50 org units can be selected.")
+      .transform((paths) => uniqueBy(paths, (path) => path))
       .default([])
       .meta({
         title: "Org units",

@@ -23,6 +23,15 @@ export function googleSignIn(issuer: string): SignInProvider<GoogleSettings> {
       }
       return clientSecret ? { issuer, clientId: settings.signInClientId, clientSecret } : null;
     },
+    /**
+     * `hd` narrows Google's account chooser to the Workspace's accounts; `*` (several
+     * domains) to Workspace accounts at all (developers.google.com/identity/openid-connect/openid-connect#hd-param).
+     * Google says not to rely on it, so `identify` checks the token's `hd` claim.
+     */
+    authorizationParams(settings) {
+      const domains = signInDomainsOf(settings);
+      return { hd: domains.length === 1 ? (domains[0] as string) : "*" };
+    },
     identify(claims, settings) {
       if (claims.iss !== issuer || !audienceIncludes(claims.aud, settings.signInClientId)) {
         return {

@@ -122,6 +122,24 @@ describe("settings and secret", () => {
     expect(settings({ users: "orgUnits", orgUnits: ["/Sales/"] }).orgUnits).toEqual(["/Sales"]);
   });
 
+  test("groups are kept once (emails case-insensitively, ids exactly) and at most 50 are accepted", () => {
+    const email = ws.groupEmails.nestedRoot;
+    const copies = Array.from({ length: 50 }, (_, i) =>
+      i % 3 === 0 ? email : i % 3 === 1 ? ` ${email.toUpperCase()} ` : ws.groups.sample,
+    );
+    expect(settings({ groups: copies }).groups).toEqual([email, ws.groups.sample]);
+    // Ids are case-sensitive: two ids differing in case are two groups.
+    expect(settings({ groups: ["03abc", "03ABC", "03abc"] }).groups).toEqual(["03abc", "03ABC"]);
+    expect(settings({ orgUnits: ["/Sales", "/Sales/", "/Sales"] }).orgUnits).toEqual(["/Sales"]);
+    const tooMany = connector.settings.safeParse({
+      adminEmail: ws.adminEmail,
+      groups: Array.from({ length: 51 }, () => email),
+    });
+    expect(tooMany.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      ["groups", "At most 50 groups can be selected."],
+    ]);
+  });
+
   test("alias templates take Google's fields and custom schema fields, and nothing else", () => {
     expect(
       settings({ aliasTemplate: "%name.givenName%.%name.familyName%;%HR.EmployeeNumber%" })
@@ -363,6 +381,81 @@ describe("reads", () => {
       new Set(expectedMembers(model, ws.groups.nestedRoot)),
     );
     expect(group?.memberIds.length).toBe(new Set(group?.memberIds).size);
+  });
+
+  test("readGroups on groups nested in a cycle: each group's transitive members once, and it ends", async () => {
+    // root ⊃ child ⊃ grandchild ⊃ root, plus a two-group cycle made here: a ⊃ b ⊃ a.
+    const a = { id: "0cyclea0000000a", email: `cycle-a@${ws.domain}` };
+    const b = { id: "0cycleb0000000b", email: `cycle-b@${ws.domain}` };
+    const users = [...model.users.values()].filter((user) => !user.suspended).slice(0, 4);
+    const member = (user: (typeof users)[number]) => ({
+      id: user.id,
+      email: user.primaryEmail,
+      role: "MEMBER" as const,
+      type: "USER" as const,
+    });
+    const group = (id: string, email: string) => ({
+      id,
+      email,
+      role: "MEMBER" as const,
+      type: "GROUP" as const,
+    });
+    model.addGroup({
+      ...a,
+      name: "Cycle A",
+      description: "",
+      members: [...users.slice(0, 2).map(member), group(b.id, b.email)],
+    });
+    model.addGroup({
+      ...b,
+      name: "Cycle B",
+      description: "",
+      // A user of both groups, and A again.
+      members: [...users.slice(1, 4).map(member), group(a.id, a.email)],
+    });
+    try {
+      sim.resetCounts();
+      const keys = [
+        ws.groups.nestedChild,
+        ws.groups.nestedGrandchild,
+        ws.groupEmails.nestedRoot,
+        a.email,
+        b.id,
+      ];
+      const groups = await connector.readGroups(
+        { settings: settings(), secret: secretOf(), log },
+        keys,
+      );
+      expect(groups.map((g) => g.externalId)).toEqual([
+        ws.groups.nestedChild,
+        ws.groups.nestedGrandchild,
+        ws.groups.nestedRoot,
+        a.id,
+        b.id,
+      ]);
+      // Every group of a cycle reaches every other: each holds the cycle's users, once.
+      const cycle = new Set(expectedMembers(model, ws.groups.nestedRoot));
+      for (const g of groups.slice(0, 3)) {
+        expect(g.memberIds.length).toBe(new Set(g.memberIds).size);
+        expect(new Set(g.memberIds)).toEqual(cycle);
+      }
+      const pair = new Set(users.map((user) => user.id));
+      for (const g of groups.slice(3)) {
+        expect(g.memberIds.length).toBe(pair.size);
+        expect(new Set(g.memberIds)).toEqual(pair);
+      }
+      // Each group's walk lists each group of its cycle once: 3 × 3 + 2 × 2 member lists.
+      const pagesOf = (id: string) => Math.ceil((model.groups.get(id)?.members.length ?? 0) / 200);
+      const bigCycle = [ws.groups.nestedRoot, ws.groups.nestedChild, ws.groups.nestedGrandchild]
+        .map(pagesOf)
+        .reduce((sum, count) => sum + count, 0);
+      expect(sim.counts.byRoute["/admin/directory/v1/groups/:key/members"]).toBe(
+        3 * bigCycle + 2 * 2,
+      );
+    } finally {
+      model.groups.delete(a.id);
+      model.groups.delete(b.id);
+    }
   });
 
   test("a group deleted after connect ends the read as group_not_found", async () => {

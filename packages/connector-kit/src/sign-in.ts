@@ -25,6 +25,12 @@ export type SignInProvider<S = Record<string, unknown>> = {
     secret: string,
   ): { issuer: string; clientId: string; clientSecret: string } | null;
   /**
+   * Parameters the provider defines for its authorization request beyond the standard ones
+   * the flow sets itself (which they cannot replace), e.g. Google's `hd` account-chooser
+   * hint. A hint only: what counts is `identify`.
+   */
+  authorizationParams?(settings: S): Record<string, string>;
+  /**
    * Which synced user verified ID-token claims name (the external id Roster stored for this
    * connection), or why they are refused. Never match on email or username claims.
    */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { googleWorkspace } from "@roster/connector-google";
-import { users } from "@roster/db";
+import { syncRuns, users } from "@roster/db";
 import {
   type GeneratedWorkspace,
   type GoogleSim,
@@ -10,7 +10,16 @@ import {
   startGoogleSim,
 } from "@roster/google-sim";
 import { eq } from "drizzle-orm";
-import { claimRun, connectConnection, createConnection, executeRun, getRun } from "../src/index.ts";
+import {
+  claimRun,
+  connectConnection,
+  createConnection,
+  createDirectorySignIn,
+  executeRun,
+  getRun,
+  setAutoSync,
+  startDueRuns,
+} from "../src/index.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 // The engine knows nothing of Google: the same run, through the connector interface.
@@ -53,7 +62,7 @@ async function setup(settings: Record<string, unknown>) {
   };
   const byExternal = async (id: string) =>
     (await env.deps.db.db.select().from(users).where(eq(users.externalId, id)))[0];
-  return { ...env, ...tenant, run, byExternal };
+  return { ...env, ...tenant, connection, run, byExternal };
 }
 
 describe("a sync against the Google Workspace simulator", () => {
@@ -99,4 +108,115 @@ describe("a sync against the Google Workspace simulator", () => {
     expect(await byExternal(outside?.id ?? "")).toBeUndefined();
     expect(await byExternal(inside?.id ?? "")).toBeDefined();
   });
+
+  test("automatic sync: a Google connection's slot runs every 24 hours through the scheduler and picks up changes", async () => {
+    const env = await setup({});
+    env.clock.set("2026-03-01T10:15:00Z");
+    const on = await setAutoSync(env.ctx, env.connection.id, true);
+    expect(on.autoSync.nextRunAt).toBe("2026-03-02T10:15:00.000Z");
+    const tick = async () => {
+      const started = await startDueRuns(env.deps);
+      await env.deps.tracker?.idle();
+      return started;
+    };
+    env.clock.set("2026-03-02T10:14:00Z");
+    expect(await tick()).toEqual([]);
+    env.clock.set("2026-03-02T10:15:30Z");
+    const [first] = await tick();
+    const active = [...model.users.values()].filter((user) => !user.suspended && !user.archived);
+    expect(await getRun(env.ctx, first as string)).toMatchObject({
+      trigger: "automatic",
+      outcome: "completed_with_errors", // the user without names, as in a manual run
+      counts: { created: active.length - 1, failed: 1 },
+    });
+    // A newcomer in Google is created by the next slot, not before.
+    const id = "188888888888888888888";
+    model.upsertUser({
+      id,
+      primaryEmail: `newcomer@${ws.domain}`,
+      name: { givenName: "New", familyName: "Comer", fullName: "New Comer" },
+      isAdmin: false,
+      suspended: false,
+      archived: false,
+      orgUnitPath: "/",
+      creationTime: new Date().toISOString(),
+    });
+    try {
+      env.clock.set("2026-03-03T10:00:00Z");
+      expect(await tick()).toEqual([]);
+      env.clock.set("2026-03-03T10:15:00Z");
+      const [second] = await tick();
+      expect(await getRun(env.ctx, second as string)).toMatchObject({
+        trigger: "automatic",
+        counts: { created: 1 },
+      });
+      expect(await env.byExternal(id)).toMatchObject({ signIn: "google" });
+      const runs = await env.deps.db.db
+        .select()
+        .from(syncRuns)
+        .where(eq(syncRuns.connectionId, env.connection.id));
+      expect(runs.map((run) => run.slot?.toISOString())).toEqual([
+        "2026-03-02T10:15:00.000Z",
+        "2026-03-03T10:15:00.000Z",
+      ]);
+    } finally {
+      model.deleteUser(id);
+    }
+  });
+});
+
+test("a provider's authorizationParams reach Google's authorize URL, but never the flow's own", async () => {
+  const connector = googleWorkspace({
+    tokenUrl: sim.tokenUrl,
+    directoryUrl: sim.directoryUrl,
+    issuerUrl: sim.issuerUrl,
+  });
+  const provider = connector.signInProvider;
+  if (!provider) throw new Error("no sign-in provider");
+  // A provider that tries to set what the flow owns, beside its own hd and a prompt.
+  const greedy = {
+    ...connector,
+    signInProvider: {
+      ...provider,
+      authorizationParams: (settings: never) => ({
+        ...provider.authorizationParams?.(settings),
+        prompt: "select_account",
+        client_id: "someone-else.apps.googleusercontent.com",
+        state: "fixed",
+        nonce: "fixed",
+        redirect_uri: "https://evil.example/callback",
+        scope: "openid https://www.googleapis.com/auth/drive",
+      }),
+    },
+  };
+  const env = await testDeps([greedy]);
+  const tenant = await seedTenant(env.deps);
+  const connection = await createConnection(tenant.ctx, {
+    type: "google",
+    settings: { adminEmail: ws.adminEmail, signInClientId: ws.oauthClient.clientId },
+    secret: JSON.stringify({
+      serviceAccountKey: ws.serviceAccountKey,
+      signInClientSecret: ws.oauthClient.clientSecret,
+    }),
+  });
+  await connectConnection(tenant.ctx, connection.id);
+  const signIn = createDirectorySignIn({
+    redirectUriOf: (id) => `https://roster.test/api/auth/sso/${id}/callback`,
+  });
+  const started = await signIn.start(env.deps, {
+    tenant: "acme",
+    provider: "google",
+    returnTo: "/",
+  });
+  if (!started.ok) throw new Error(started.message);
+  const params = Object.fromEntries(new URL(started.url).searchParams);
+  expect(params).toMatchObject({
+    hd: ws.domain,
+    prompt: "select_account",
+    client_id: ws.oauthClient.clientId,
+    redirect_uri: "https://roster.test/api/auth/sso/google/callback",
+    scope: "openid profile email",
+  });
+  expect(params.state).not.toBe("fixed");
+  expect(params.nonce).not.toBe("fixed");
 });

@@ -140,7 +140,7 @@ export function signInRoutes(deps: SignInDeps) {
       codeChallengeMethod: method,
       loginHint: query.login_hint,
     });
-    return c.html(picker(id, found.workspace, query.login_hint));
+    return c.html(picker(id, found.workspace, query.login_hint, query.hd));
   });
 
   /** The picker's answer: an account (by address) or `cancel`. */
@@ -246,9 +246,21 @@ function claimsFor(google: SimGoogle, email: string, scope: string) {
   };
 }
 
-function picker(requestId: string, workspace: SimWorkspace, loginHint?: string): string {
+/**
+ * The account chooser. `hd` "streamlines the login process for Google Cloud organization
+ * accounts": only that domain's accounts are offered (`*`: any organization's), though any
+ * account can still be typed in, which is why the relying party checks the token's `hd`
+ * (developers.google.com/identity/openid-connect/openid-connect#hd-param).
+ */
+function picker(
+  requestId: string,
+  workspace: SimWorkspace,
+  loginHint?: string,
+  hd?: string,
+): string {
+  const offered = hd === undefined || hd === "*" || workspace.ownsDomain(`x@${hd}`);
   const shown = [...workspace.sortedUsers()]
-    .filter((user) => !user.suspended && !user.archived)
+    .filter((user) => offered && !user.suspended && !user.archived)
     .slice(0, 20);
   const buttons = shown
     .map(

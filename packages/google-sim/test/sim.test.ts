@@ -161,3 +161,36 @@ test("discovery names this origin as issuer and Google's endpoints on it", async
   expect(jwks.keys[0]?.alg).toBe("RS256");
   expect(jwks.keys[0]?.kid).toMatch(/^[0-9a-f]{40}$/);
 });
+
+test("the account chooser offers the hd domain's accounts; cancel returns access_denied", async () => {
+  const redirect = "https://roster.test/api/auth/sso/google/callback";
+  const client = [...(sim.google.workspaces.get(ws.customerId)?.oauthClients.values() ?? [])][0];
+  if (!client) throw new Error("no client");
+  client.redirectUris.push(redirect);
+  const authorize = (hd?: string) => {
+    const url = new URL(`${sim.issuerUrl}/o/oauth2/v2/auth`);
+    url.search = new URLSearchParams({
+      client_id: client.clientId,
+      redirect_uri: redirect,
+      response_type: "code",
+      scope: "openid email profile",
+      state: "s1",
+      ...(hd ? { hd } : {}),
+    }).toString();
+    return fetch(url).then((response) => response.text());
+  };
+  const accounts = (page: string) => page.match(/name="account" value="[^"]+"/g)?.length ?? 0;
+  expect(accounts(await authorize(ws.domain))).toBeGreaterThan(0);
+  expect(accounts(await authorize("*"))).toBeGreaterThan(0);
+  expect(accounts(await authorize("elsewhere.test"))).toBe(0);
+  const page = await authorize(ws.domain);
+  const request = /name="request" value="([^"]+)"/.exec(page)?.[1] ?? "";
+  const cancelled = await fetch(`${sim.issuerUrl}/o/oauth2/v2/auth/choose`, {
+    method: "POST",
+    body: new URLSearchParams({ request, cancel: "1" }),
+    redirect: "manual",
+  });
+  const back = new URL(cancelled.headers.get("location") ?? "");
+  expect(`${back.origin}${back.pathname}`).toBe(redirect);
+  expect(Object.fromEntries(back.searchParams)).toEqual({ error: "access_denied", state: "s1" });
+});

@@ -70,8 +70,9 @@ function RedirectUri({ uri }: { uri: string }) {
         </button>
       </div>
       <p class="help">
-        Add it to this directory's app registration as a redirect URI of the Web platform, so its
-        users can sign in.
+        Add it as a redirect URI of this directory's sign-in client (Entra: the app registration's
+        Web platform; Google: the Web OAuth client's authorized redirect URIs), so its users can
+        sign in.
       </p>
     </div>
   );

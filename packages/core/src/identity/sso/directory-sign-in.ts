@@ -12,6 +12,27 @@ import { consumeTransaction, openTransaction } from "./transactions.ts";
 /** The scopes Entra needs for `oid` and `preferred_username`; Google for `sub`, `email`, `hd`. */
 const SCOPES = "openid profile email";
 
+/** Parameters the flow owns: a provider's `authorizationParams` never set these. */
+const FLOW_PARAMS = new Set([
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "response_mode",
+  "scope",
+  "code_challenge",
+  "code_challenge_method",
+  "state",
+  "nonce",
+  "login_hint",
+]);
+
+const providerParams = (entry: { provider: SignInProvider; settings: Record<string, unknown> }) =>
+  Object.fromEntries(
+    Object.entries(entry.provider.authorizationParams?.(entry.settings) ?? {}).filter(
+      ([name]) => !FLOW_PARAMS.has(name),
+    ),
+  );
+
 export type DirectorySignInOptions = {
   /** The redirect URI registered with the directory: `{publicUrl}/api/auth/sso/{id}/callback`. */
   redirectUriOf(provider: string): string;
@@ -135,6 +156,7 @@ export function createDirectorySignIn(options: DirectorySignInOptions) {
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const url = oidc.buildAuthorizationUrl(config, {
+        ...providerParams(entry),
         redirect_uri: options.redirectUriOf(entry.provider.id),
         response_type: "code",
         response_mode: "query",
