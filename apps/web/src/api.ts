@@ -46,6 +46,27 @@ export type Run = {
   startedAt: string;
   finishedAt: string | null;
   counts: Counts;
+  mode: "full" | "incremental";
+  fullReason: string | null;
+};
+
+/** What a run read, in words: "changes only", or "everything" and why. */
+export const readModeText = (run: Pick<Run, "mode" | "fullReason">) =>
+  run.mode === "incremental"
+    ? "changes only"
+    : `everything${run.fullReason ? ` (${FULL_REASONS[run.fullReason] ?? run.fullReason})` : ""}`;
+
+const FULL_REASONS: Record<string, string> = {
+  not_supported: "this directory reads everything",
+  requested: "asked for",
+  first_run: "first run",
+  settings_changed: "settings changed",
+  cursor_expired: "changes too old",
+  reconciliation: "weekly reconciliation",
+  directory_reset: "the directory reset change tracking",
+  cursor_invalid: "the directory refused the change cursor",
+  scope_changed: "scope changed",
+  email_conflict_freed: "an email a user failed for was freed",
 };
 
 export type Connection = {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "hono/jsx/dom";
-import { api, type Page, type Run, when } from "../api.ts";
+import { api, type Page, type Run, readModeText, when } from "../api.ts";
 import { type HeldUser, HeldUsers } from "./held-users.tsx";
 import { CountsList, Outcome } from "./sync.tsx";
 
@@ -24,6 +24,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
             <tr>
               <th>Started</th>
               <th>Trigger</th>
+              <th>Read</th>
               <th>Outcome</th>
               <th>Created</th>
               <th>Updated</th>
@@ -39,6 +40,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
                   <a href={`#/runs/${run.id}`}>{when(run.startedAt)}</a>
                 </td>
                 <td>{run.trigger}</td>
+                <td>{readModeText(run)}</td>
                 <td>
                   <Outcome outcome={run.outcome} />
                 </td>
@@ -97,7 +99,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
       </p>
       <h1>Run of {when(run.startedAt)}</h1>
       <p>
-        <Outcome outcome={run.outcome} /> {run.trigger}
+        <Outcome outcome={run.outcome} /> {run.trigger} · read {readModeText(run)}
         {run.finishedAt ? ` · finished ${when(run.finishedAt)}` : " · running"}
       </p>
       {run.error ? <p class="alert error">{run.error}</p> : null}

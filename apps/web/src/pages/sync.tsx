@@ -331,6 +331,21 @@ function ConnectionCard(props: {
         </button>
         <button
           type="button"
+          title="Read the whole directory instead of only what changed since the last run"
+          disabled={!connected || !!busy || run?.outcome === "running"}
+          onClick={() =>
+            act("sync", async () => {
+              await api("POST", `/api/user-sync/connections/${connection.id}/sync`, {
+                mode: "full",
+              });
+              await refresh();
+            })
+          }
+        >
+          Full sync
+        </button>
+        <button
+          type="button"
           disabled={!connected || !!busy}
           onClick={() =>
             act("preview", async () =>
