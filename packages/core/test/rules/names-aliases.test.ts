@@ -78,3 +78,34 @@ describe("names from the display name", () => {
     );
   });
 });
+
+describe("aliases and names: edges", () => {
+  test("field names match attribute keys exactly or case-insensitively", () => {
+    const build = compileAliasTemplate("%UserName%;%username%", false);
+    expect(build({ username: "jd" })).toEqual(["jd"]);
+    expect(compileAliasTemplate("%Dept%", false)({ dept: "x", Dept: "exact" })).toEqual(["exact"]);
+  });
+
+  test("a blank alias is dropped; a stripped form equal to the alias is not added again", () => {
+    expect(compileAliasTemplate("%a%", false)({ a: "   " })).toEqual([]);
+    expect(compileAliasTemplate("%a%", true)({ a: "plain" })).toEqual(["plain"]);
+    expect(compileAliasTemplate("%a%", true)({ a: "j.doe" })).toEqual(["j.doe", "jdoe"]);
+  });
+
+  test("one alias once, compared case-insensitively", () => {
+    expect(compileAliasTemplate("%a%;%b%;%c%", false)({ a: "X", b: "x", c: "Y" })).toEqual([
+      "X",
+      "Y",
+    ]);
+  });
+
+  test.each([
+    [",Doe", { firstName: "Doe", lastName: "Doe" }],
+    ["Doe ,  Jane", { firstName: "Jane", lastName: "Doe" }],
+    ["Doe,", { firstName: "Doe", lastName: "Doe" }],
+    [" , ", null],
+  ])("display name %p", (displayName, expected) => {
+    const user = toyUser("n", { givenName: null, surname: null, displayName });
+    expect(deriveNames(user, true)).toEqual(expected);
+  });
+});

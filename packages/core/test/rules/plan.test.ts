@@ -194,3 +194,174 @@ describe("plan (spec §4–§5): what each directory user leads to", () => {
     expect(p.plan(toyUser("x1")).action.kind).toBe("unchanged");
   });
 });
+
+describe("plan: reasons, warnings and takeovers", () => {
+  test("each failure says why in words that name the fix", () => {
+    const { planner: p } = planner([]);
+    const reason = (user: ReturnType<typeof toyUser>) => {
+      const { action, warnings } = p.plan(user);
+      expect(warnings).toEqual([]);
+      return action.kind === "failed" ? action.issue.message : "";
+    };
+    expect(reason(toyUser("a", { email: null }))).toContain("no email address");
+    expect(reason(toyUser("b", { email: null, emailRefused: true }))).toContain(
+      "not one valid email address",
+    );
+    expect(reason(toyUser("c", { givenName: null }))).toContain("Allow use 'Display name'");
+    p.plan(toyUser("d"));
+    expect(reason(toyUser("e", { email: "D@example.com" }))).toContain("D@example.com");
+  });
+
+  test("an email the directory gave but that is not one address fails as invalid_email", () => {
+    const { planner: p } = planner([]);
+    expect(p.plan(toyUser("x", { email: null, emailRefused: true })).action).toMatchObject({
+      kind: "failed",
+      issue: { code: "invalid_email" },
+    });
+  });
+
+  test("the same directory user twice is no duplicate of itself", () => {
+    const { planner: p } = planner([]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("create");
+    expect(p.plan(toyUser("x1")).action.kind).not.toBe("failed");
+  });
+
+  test("skips carry no warnings", () => {
+    const local = known({ id: "usr_local", connectionId: null, externalId: null, tags: [] });
+    const { planner: p } = planner([local]);
+    expect(p.plan(toyUser("x9", { enabled: false }))).toEqual({
+      action: { kind: "skipped" },
+      warnings: [],
+    });
+    expect(p.plan(toyUser("x1"))).toEqual({ action: { kind: "skipped" }, warnings: [] });
+  });
+
+  test("a user of this connection with another directory id is not 'linked here' (it is skipped)", () => {
+    const other = known({ externalId: "old-object" });
+    const { planner: p } = planner([other]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("skipped");
+  });
+
+  test("the email-taken reason names the email", () => {
+    const other = known({
+      id: "usr_2",
+      email: "taken@example.com",
+      connectionId: null,
+      externalId: null,
+      aliases: [],
+    });
+    const { planner: p } = planner([known({}), other]);
+    const { action } = p.plan(toyUser("x1", { email: "taken@example.com" }));
+    expect(action.kind === "failed" && action.issue.message).toContain("taken@example.com");
+  });
+
+  test("an alias taken in this run is compared case-insensitively, and the warning names it", () => {
+    const { planner: p } = planner([], { aliasTemplate: "%username%" });
+    expect(p.plan(toyUser("a", { attributes: { username: "Ab" } })).action.kind).toBe("create");
+    const { action, warnings } = p.plan(toyUser("b", { attributes: { username: "aB" } }));
+    expect(action).toMatchObject({ kind: "create", user: { aliases: [] } });
+    expect(warnings).toEqual([expect.objectContaining({ code: "alias_taken" })]);
+    expect(warnings[0]?.message).toContain('"aB"');
+  });
+
+  test("an alias given up by one user may be taken by the next", () => {
+    const holder = known({ aliases: ["shared"] });
+    const { planner: p } = planner([holder], { aliasTemplate: "%username%" });
+    p.plan(toyUser("x1", { attributes: { username: "x1" } }));
+    const next = p.plan(toyUser("x2", { attributes: { username: "SHARED" } }));
+    expect(next.warnings).toEqual([]);
+    expect(next.action).toMatchObject({ kind: "create", user: { aliases: ["SHARED"] } });
+  });
+
+  test("a privileged match is held with its id and why, and nothing changes", () => {
+    const admin = known({
+      id: "usr_admin",
+      connectionId: null,
+      externalId: null,
+      privileged: true,
+      tags: [],
+    });
+    const { planner: p, index } = planner([admin], { manageExistingUsers: true });
+    const { action, warnings } = p.plan(toyUser("x1"));
+    expect(warnings).toEqual([]);
+    expect(action).toMatchObject({
+      kind: "held",
+      issue: { code: "needs_confirmation", userId: "usr_admin" },
+    });
+    expect(action.kind === "held" && action.issue.message).toContain("Not linked");
+    expect(admin).toMatchObject({ connectionId: null, externalId: null, tags: [] });
+    expect(index.byExternalId.has("x1")).toBe(false);
+  });
+
+  test("a held restore says so", () => {
+    const gone = known({ privileged: true, deleted: true });
+    const { planner: p } = planner([gone]);
+    const { action } = p.plan(toyUser("x1"));
+    expect(action.kind === "held" && action.issue.message).toContain("Not restored");
+    expect(gone.deleted).toBe(true);
+  });
+
+  test("a user left alone is skipped without a word", () => {
+    const local = known({ id: "usr_local", connectionId: null, externalId: null, tags: [] });
+    const { planner: p } = planner(
+      [local],
+      { manageExistingUsers: true },
+      {
+        excluded: new Set(["usr_local"]),
+      },
+    );
+    expect(p.plan(toyUser("x1"))).toEqual({ action: { kind: "skipped" }, warnings: [] });
+  });
+
+  test("the last administrator, confirmed, is kept with a warning and not linked", () => {
+    const admin = known({
+      id: "usr_admin",
+      connectionId: null,
+      externalId: null,
+      privileged: true,
+    });
+    const { planner: p } = planner(
+      [admin],
+      { manageExistingUsers: true },
+      {
+        confirmed: new Set(["usr_admin"]),
+        administrators: ["usr_admin"],
+      },
+    );
+    const { action, warnings } = p.plan(toyUser("x1"));
+    expect(action).toEqual({ kind: "skipped" });
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: "last_administrator_kept", externalId: "x1" }),
+    ]);
+    expect(admin.connectionId).toBeNull();
+  });
+
+  test("a confirmed conversion links, drops the password and frees nothing else", () => {
+    const local = known({
+      id: "usr_local",
+      email: "x1@example.com",
+      connectionId: null,
+      externalId: null,
+      hasPassword: true,
+    });
+    const { planner: p } = planner(
+      [local],
+      { manageExistingUsers: true },
+      {
+        confirmed: new Set(["usr_local"]),
+      },
+    );
+    expect(p.plan(toyUser("x1")).action).toMatchObject({ kind: "update", converted: true });
+    expect(local).toMatchObject({ connectionId: HERE, externalId: "x1", hasPassword: false });
+  });
+
+  test("a restored user loses its privileges; an email change frees the old one", () => {
+    const gone = known({ deleted: true });
+    const { planner: p } = planner([gone]);
+    expect(p.plan(toyUser("x1")).action.kind).toBe("restore");
+    expect(gone.privileged).toBe(false);
+    const moving = planner([known({})]);
+    moving.planner.plan(toyUser("x1", { email: "new@example.com" }));
+    expect([...moving.planner.freedEmails]).toEqual(["x1@example.com"]);
+  });
+});

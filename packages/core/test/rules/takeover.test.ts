@@ -61,6 +61,13 @@ describe("directory data never takes over a privileged account (spec §4.11)", (
     expect(g.remainingAdministrators()).toEqual(["a1"]);
   });
 
+  test("linking a user who is not an administrator leaves the administrators alone", () => {
+    const g = guard({ administrators: ["a1"] });
+    expect(g.check(user("b"), false).kind).toBe("proceed");
+    expect(g.check(user("c", { deleted: true }), true).kind).toBe("proceed");
+    expect(g.remainingAdministrators()).toEqual(["a1"]);
+  });
+
   test("an administrator already synced here is no conversion and does not count", () => {
     const g = guard({ administrators: ["a1"] });
     expect(g.check(user("a1", { privileged: true }), true).kind).toBe("proceed");
