@@ -62,7 +62,8 @@ export const entraSettings = z
             // Each id costs Graph calls on every connect and run: read each group once.
             .transform((ids) => [...new Set(ids)])
             .meta({
-              title: "Group object IDs",
+              "x-picker": "directory-groups",
+              title: "Groups to synchronize",
               description: "Up to 50 groups; members of groups nested in them are included.",
             }),
         }),

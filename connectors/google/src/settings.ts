@@ -102,6 +102,7 @@ export const googleSettings = z
       .max(50, "At most 50 groups can be selected.")
       .default([])
       .meta({
+        "x-picker": "directory-groups",
         title: "Groups",
         description:
           "Group email addresses or ids: synchronized as application groups, and read for Users: Selected groups.",

@@ -5,7 +5,12 @@
  * decoder would store it as invalid UTF-8, and reading that row back aborts libsql), loses
  * its control characters (NUL included) and is capped in length.
  */
-import type { ConnectorLogger, DirectoryGroup, DirectoryUser } from "./connector.ts";
+import type {
+  ConnectorLogger,
+  DirectoryGroup,
+  DirectoryUser,
+  GroupMatch,
+} from "./connector.ts";
 
 /** Longest given name, surname or display name kept, in code points. */
 export const MAX_NAME_LENGTH = 256;
@@ -86,6 +91,14 @@ export function cleanDirectoryGroup(group: DirectoryGroup): DirectoryGroup {
     externalId: cleanText(group.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
     name: cleanText(group.name, MAX_NAME_LENGTH) ?? "",
     memberIds: group.memberIds.map((id) => cleanText(id, MAX_ATTRIBUTE_LENGTH) ?? ""),
+  };
+}
+
+export function cleanGroupMatch(group: GroupMatch): GroupMatch {
+  return {
+    externalId: cleanText(group.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
+    name: cleanText(group.name, MAX_NAME_LENGTH) ?? "",
+    detail: cleanText(group.detail, MAX_NAME_LENGTH),
   };
 }
 
