@@ -2,3 +2,4 @@ export * from "./exclusive.ts";
 export * from "./expiry.ts";
 export * from "./manage.ts";
 export * from "./views.ts";
+export * from "./directory-tools.ts";

@@ -4,3 +4,4 @@ export * from "./notify.ts";
 export * from "./preview.ts";
 export * from "./tracker.ts";
 export * from "./views.ts";
+export * from "./provision.ts";

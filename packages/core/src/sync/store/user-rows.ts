@@ -1,6 +1,6 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectorySignIn } from "@roster/connector-kit";
-import { newId, outbox, userAliases, userRoles, users } from "@roster/db";
+import { newId, outbox, userAliases, userChanges, userRoles, users } from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../../context.ts";
 import type { Action } from "../../rules/plan.ts";
@@ -35,6 +35,8 @@ export type ChunkRows = {
   aliasResets: string[];
   aliases: InValue[][];
   outbox: InValue[][];
+  /** One row per changed user: the run that changed it (`user_changes`). */
+  changes: InValue[][];
 };
 
 export const noRows = (): ChunkRows => ({
@@ -44,6 +46,7 @@ export const noRows = (): ChunkRows => ({
   aliasResets: [],
   aliases: [],
   outbox: [],
+  changes: [],
 });
 
 const CREATED: ColumnKey<typeof users>[] = [
@@ -72,6 +75,8 @@ const UPDATED: ColumnKey<typeof users>[] = [
   "externalId",
   "updatedAt",
 ];
+
+export const CHANGE: ColumnKey<typeof userChanges>[] = ["tenantId", "userId", "runId", "kind", "at"];
 
 const OUTBOX: ColumnKey<typeof outbox>[] = [
   "id",
@@ -142,6 +147,7 @@ export function gatherRows(
         now,
       ]);
       if (target.userRoleId) rows.roles.push([user.id, target.userRoleId]);
+      rows.changes.push([tenantId, user.id, target.runId, "created", now]);
       aliasesOf(user);
       queueWelcome(user, pin.pin, false);
     } else if (action.kind === "restore" || action.kind === "update") {
@@ -158,6 +164,8 @@ export function gatherRows(
         now,
         action.kind === "restore" ? action.pin.hash : null,
       ]);
+      const kind = action.kind === "restore" ? "restored" : "updated";
+      rows.changes.push([tenantId, user.id, target.runId, kind, now]);
       if (action.kind === "restore" || action.aliasesChanged) {
         rows.aliasResets.push(user.id);
         aliasesOf(user);
@@ -189,6 +197,7 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
       : []),
     ...insertRows(userAliases, ["tenantId", "userId", "alias"], rows.aliases, { guard }),
     ...insertRows(outbox, OUTBOX, rows.outbox, { guard }),
+    ...insertRows(userChanges, CHANGE, rows.changes, { guard }),
   ];
 }
 
