@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./registry.ts";
 export * from "./sign-in.ts";
 export * from "./sync-options.ts";
+export * from "./plain-issues.ts";
