@@ -72,10 +72,7 @@ const ProvisionBody = z
     email: z.string().trim().min(3).max(320).optional(),
     dryRun: z.boolean().optional().meta({ description: "Decide and explain only; write nothing" }),
   })
-  .refine((body) => (body.externalId ? !body.email : !!body.email), {
-    message: "Give either the directory id or the email, not both.",
-    path: ["externalId"],
-  })
+  .meta({ description: "Exactly one of `externalId` (the directory's id) and `email`" })
   .openapi("ProvisionRequest");
 
 /**
@@ -198,9 +195,8 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const { externalId, email, dryRun } = c.req.valid("json");
-      const key = externalId ? { externalId } : { email: email as string };
       return c.json(
-        await provisionUser(ctxOf(c), c.req.valid("param").id, key, { dryRun }),
+        await provisionUser(ctxOf(c), c.req.valid("param").id, { externalId, email }, { dryRun }),
         200,
       );
     },
@@ -216,7 +212,9 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
       summary: "One user of a run: what the run recorded, and how the rules decide it now",
       request: {
         params: RunIdParam,
-        query: z.object({ externalId: z.string().min(1).max(256) }),
+        query: z.object({
+          externalId: z.string().min(1).max(256).optional().meta({ description: "Required" }),
+        }),
       },
       responses: {
         200: jsonResponse(

@@ -48,6 +48,18 @@ async function targetOf(ctx: Ctx, connectionId: string, doing: string): Promise<
   };
 }
 
+/** Exactly one of a directory id and an email; anything else is a 400 naming the field. */
+function userKeyOf(given: { externalId?: string; email?: string }): UserKey {
+  const externalId = given.externalId?.trim();
+  const email = given.email?.trim();
+  if (externalId && !email) return { externalId };
+  if (email && !externalId) return { email };
+  const message = externalId
+    ? "Give the directory id or the email, not both."
+    : "Give the user's directory id or email.";
+  throw new DomainError("validation_failed", message, [{ path: ["externalId"], message }]);
+}
+
 /** A connector failure in the API's words: a connect code (422), never a 500. */
 export function directoryFailure(error: unknown): DomainError {
   if (error instanceof ConnectorError) {
@@ -150,10 +162,11 @@ const COUNTED: Partial<Record<Action["kind"], keyof RunCounts>> = {
 export async function provisionUser(
   ctx: Ctx,
   connectionId: string,
-  key: UserKey,
+  given: { externalId?: string; email?: string },
   options: { dryRun?: boolean } = {},
 ): Promise<{ run: RunView | null; explanation: ExplanationView }> {
   const target = await targetOf(ctx, connectionId, "provisioning a user");
+  const key = userKeyOf(given);
   if (options.dryRun) {
     const { explanation } = await decideOne(ctx, target, key);
     return { run: null, explanation: await withOwners(ctx, explanation) };
@@ -232,12 +245,13 @@ export async function provisionUser(
  * warnings) and how the rules decide it now, read fresh from the directory (nothing written).
  * A past decision cannot be replayed exactly: the directory and the users have moved on.
  */
-export async function explainRunUser(ctx: Ctx, runId: string, externalId: string) {
+export async function explainRunUser(ctx: Ctx, runId: string, given: string | undefined) {
   const [run] = await ctx.db.db
     .select()
     .from(syncRuns)
     .where(and(eq(syncRuns.id, runId), eq(syncRuns.tenantId, ctx.tenantId)));
   if (!run) throw notFound("The run");
+  const { externalId } = userKeyOf({ externalId: given }) as { externalId: string };
   const issues = await ctx.db.db
     .select()
     .from(syncRunIssues)
