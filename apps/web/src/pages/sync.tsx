@@ -1,14 +1,7 @@
 import { useEffect, useState } from "hono/jsx/dom";
-import {
-  ApiError,
-  api,
-  type Connection,
-  type ConnectorInfo,
-  type Counts,
-  type Page,
-  when,
-} from "../api.ts";
-import { type FieldErrors, SchemaForm } from "../schema-form.tsx";
+import { api, type Connection, type ConnectorInfo, type Counts, type Page, when } from "../api.ts";
+import { ConnectionForm } from "./sync/connection-form.tsx";
+import { SelectedGroups } from "./sync/selected-groups.tsx";
 
 const COUNT_KEYS: (keyof Counts)[] = [
   "created",
@@ -34,22 +27,6 @@ export const CountsList = ({ counts }: { counts: Counts }) => (
 export const Outcome = ({ outcome }: { outcome: string }) => (
   <span class={`pill ${outcome}`}>{outcome.replaceAll("_", " ")}</span>
 );
-
-/** validation_failed details → messages keyed by the field's path inside `settings`. */
-function fieldErrors(error: unknown): FieldErrors {
-  if (
-    !(error instanceof ApiError) ||
-    error.code !== "validation_failed" ||
-    !Array.isArray(error.details)
-  )
-    return {};
-  const out: FieldErrors = {};
-  for (const issue of error.details as { path: string[]; message: string }[]) {
-    const path = issue.path[0] === "settings" ? issue.path.slice(1) : issue.path;
-    out[path.join(".")] ??= issue.message;
-  }
-  return out;
-}
 
 /** Sign-in's redirect URI with a copy button: the admin adds it to the app registration. */
 function RedirectUri({ uri }: { uri: string }) {
@@ -77,127 +54,12 @@ function RedirectUri({ uri }: { uri: string }) {
   );
 }
 
-type Draft = {
-  name: string;
-  settings: Record<string, unknown>;
-  secret: string;
-  secretExpiresAt: string;
-};
-
-function ConnectionForm(props: {
-  connector: ConnectorInfo;
-  connection: Connection | null;
-  onSaved: (c: Connection) => void;
-  onCancel: () => void;
-}) {
-  const { connector, connection } = props;
-  const [draft, setDraft] = useState<Draft>({
-    name: connection?.name ?? connector.displayName,
-    settings: connection?.settings ?? {},
-    secret: "",
-    secretExpiresAt: connection?.secretExpiresAt?.slice(0, 10) ?? "",
-  });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<string | null>(null);
-
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setErrors({});
-    setMessage(null);
-    const body = {
-      name: draft.name,
-      settings: draft.settings,
-      ...(draft.secret ? { secret: draft.secret } : {}),
-      secretExpiresAt: draft.secretExpiresAt || null,
-    };
-    try {
-      const saved = connection
-        ? await api<Connection>("PATCH", `/api/user-sync/connections/${connection.id}`, body)
-        : await api<Connection>("POST", "/api/user-sync/connections", {
-            type: connector.type,
-            ...body,
-            secret: draft.secret,
-          });
-      props.onSaved(saved);
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      setMessage(error instanceof Error ? error.message : String(error));
-    }
-  };
-
-  return (
-    <form class="connection-form" onSubmit={save} aria-label={`${connector.displayName} settings`}>
-      <div class="field">
-        <label for="field-name">Name</label>
-        <input
-          id="field-name"
-          value={draft.name}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, name: (event.target as HTMLInputElement).value })
-          }
-        />
-      </div>
-      <SchemaForm
-        schema={connector.settingsSchema}
-        value={draft.settings}
-        errors={errors}
-        onChange={(settings) => setDraft({ ...draft, settings })}
-      />
-      <div class="field">
-        <label for="field-secret">
-          {connector.secretLabel}
-          {connection ? "" : " *"}
-        </label>
-        <input
-          id="field-secret"
-          type="password"
-          autocomplete="off"
-          placeholder={connection?.secretSet ? "Set — leave empty to keep it" : ""}
-          value={draft.secret}
-          aria-invalid={errors.secret ? "true" : undefined}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, secret: (event.target as HTMLInputElement).value })
-          }
-        />
-        {errors.secret ? <p class="field-error">{errors.secret}</p> : null}
-      </div>
-      <div class="field">
-        <label for="field-expiry">Secret expiration date</label>
-        <input
-          id="field-expiry"
-          type="date"
-          value={draft.secretExpiresAt}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, secretExpiresAt: (event.target as HTMLInputElement).value })
-          }
-        />
-        <p class="help">You are warned 7 days before it expires.</p>
-      </div>
-      {message ? (
-        <p class="alert error" role="alert">
-          {message}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" class="primary">
-          Save
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
 /** One line saying what the connection reads, for the card. */
 function settingsSummary(settings: Record<string, unknown>) {
   const parts: string[] = [];
   if (typeof settings.directoryId === "string") parts.push(`Directory ${settings.directoryId}`);
-  const groups = settings.groups as { mode?: string; ids?: string[] } | undefined;
   if (typeof settings.users === "string")
     parts.push(settings.users === "all" ? "All users" : "Users of the selected groups");
-  if (groups?.mode === "selected") parts.push(`${groups.ids?.length ?? 0} group(s) selected`);
   return parts.join(" · ");
 }
 
@@ -216,7 +78,18 @@ function ConnectionCard(props: {
   onChange: (c: Connection | null) => void;
 }) {
   const { connector, connection } = props;
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditingState] = useState(false);
+  // Leaving the form (Save or Cancel) gives the keyboard back to the card's Edit button.
+  const [returnFocus, setReturnFocus] = useState(false);
+  const setEditing = (next: boolean) => {
+    setEditingState(next);
+    if (!next) setReturnFocus(true);
+  };
+  useEffect(() => {
+    if (!returnFocus || editing) return;
+    document.getElementById(`edit-${connection.id}`)?.focus();
+    setReturnFocus(false);
+  }, [returnFocus, editing]);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -281,12 +154,18 @@ function ConnectionCard(props: {
         </p>
       ) : null}
       <p class="muted summary">{settingsSummary(connection.settings)}</p>
+      <SelectedGroups connectionId={connection.id} settingsKey={JSON.stringify(connection.settings)} />
       {connection.secretExpiresAt ? (
         <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
       ) : null}
       {connection.signIn ? <RedirectUri uri={connection.signIn.redirectUri} /> : null}
       <div class="actions">
-        <button type="button" onClick={() => setEditing(true)} disabled={!!busy}>
+        <button
+          type="button"
+          id={`edit-${connection.id}`}
+          onClick={() => setEditing(true)}
+          disabled={!!busy}
+        >
           Edit
         </button>
         <button
