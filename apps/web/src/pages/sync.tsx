@@ -108,6 +108,11 @@ function ConnectionCard(props: {
   const refresh = async () =>
     props.onChange(await api<Connection>("GET", `/api/user-sync/connections/${connection.id}`));
 
+  // A preview that arrives takes the focus, so a keyboard or screen-reader user lands on it.
+  useEffect(() => {
+    if (preview) document.getElementById(`preview-${connection.id}`)?.focus();
+  }, [preview]);
+
   // While a run is going, follow it.
   useEffect(() => {
     if (connection.lastRun?.outcome !== "running") return;
@@ -271,7 +276,9 @@ function ConnectionCard(props: {
       </div>
       {preview ? (
         <section class="preview" aria-label="Preview">
-          <h3>Preview — nothing was changed</h3>
+          <h3 id={`preview-${connection.id}`} tabindex={-1}>
+            Preview — nothing was changed
+          </h3>
           {preview.error ? <p class="alert error">{preview.error}</p> : null}
           <CountsList counts={preview.counts} />
           {preview.aliasesRemoved > 0 ? (
@@ -300,7 +307,7 @@ function ConnectionCard(props: {
           )}
         </section>
       ) : null}
-      <div class="last-run">
+      <div class="last-run" aria-live="polite">
         <h3>Last run</h3>
         {run ? (
           <div data-testid="last-run">
@@ -311,7 +318,8 @@ function ConnectionCard(props: {
             <CountsList counts={run.counts} />
             <p>
               <a href={`#/runs/${run.id}`}>Run details</a> ·{" "}
-              <a href={`#/connections/${connection.id}/runs`}>All runs</a>
+              <a href={`#/connections/${connection.id}/runs`}>All runs</a> ·{" "}
+              <a href={`#/provision?connection=${connection.id}`}>Provision a user</a>
             </p>
           </div>
         ) : (
