@@ -28,13 +28,15 @@ function routeOf(hash: string, me: Me, onSignOut: () => void): { title: string; 
     return { title: "Your account", page: <AccountPage me={me} onSignOut={onSignOut} /> };
   }
   if (!path && !canSync) return { title: "Users", page: <UsersPage canSync={canSync} /> };
-  if (!path || path === "#/" || path === "#/sync") return { title: "User synchronization", page: <SyncPage /> };
+  if (!path || path === "#/" || path === "#/sync")
+    return { title: "User synchronization", page: <SyncPage /> };
   const runs = /^#\/connections\/([^/]+)\/runs$/.exec(path);
   if (runs?.[1]) return { title: "Runs", page: <RunsPage connectionId={runs[1]} /> };
   const run = /^#\/runs\/([^/]+)$/.exec(path);
   if (run?.[1]) return { title: "Run details", page: <RunDetailPage runId={run[1]} /> };
   const user = /^#\/users\/([^/]+)$/.exec(path);
-  if (user?.[1]) return { title: "User", page: <UserDetailPage userId={user[1]} canSync={canSync} /> };
+  if (user?.[1])
+    return { title: "User", page: <UserDetailPage userId={user[1]} canSync={canSync} /> };
   if (path === "#/users") return { title: "Users", page: <UsersPage canSync={canSync} /> };
   const group = /^#\/groups\/([^/]+)$/.exec(path);
   if (group?.[1]) return { title: "Group members", page: <GroupMembersPage groupId={group[1]} /> };
@@ -60,18 +62,19 @@ function NotFoundPage() {
 /** Skips the navigation: focuses the page itself (an `href="#…"` would change the route). */
 function SkipLink() {
   return (
-    <a
+    <button
+      type="button"
       class="skip-link"
-      href="#/"
-      onClick={(event: Event) => {
-        event.preventDefault();
-        const target = document.querySelector<HTMLElement>("#page-content h1") ?? document.getElementById("page-content");
+      onClick={() => {
+        const target =
+          document.querySelector<HTMLElement>("#page-content h1") ??
+          document.getElementById("page-content");
         target?.setAttribute("tabindex", "-1");
         target?.focus();
       }}
     >
       Skip to main content
-    </a>
+    </button>
   );
 }
 
@@ -87,7 +90,8 @@ function App() {
   }, []);
   const route = me ? routeOf(hash, me, () => {}) : null;
   useEffect(() => {
-    document.title = me === null ? "Sign in · Roster" : route ? `${route.title} · Roster` : "Roster";
+    document.title =
+      me === null ? "Sign in · Roster" : route ? `${route.title} · Roster` : "Roster";
   }, [hash, me]);
   if (me === undefined) return <p class="muted">Loading…</p>;
   if (me === null) return <LoginPage onSignedIn={load} />;

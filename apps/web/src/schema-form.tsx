@@ -167,7 +167,11 @@ export function SchemaField(props: FieldProps) {
     );
   }
 
-  if (schema.type === "array" && (schema as { "x-picker"?: string })["x-picker"] === "directory-groups" && connectionId) {
+  if (
+    schema.type === "array" &&
+    (schema as { "x-picker"?: string })["x-picker"] === "directory-groups" &&
+    connectionId
+  ) {
     return (
       <div class="field">
         <GroupPicker

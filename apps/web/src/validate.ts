@@ -29,9 +29,9 @@ function visit(
   path: string[],
   errors: FieldErrors,
   present: boolean,
-): void {
+): undefined {
   const key = path.join(".");
-  const fail = (message: string) => {
+  const fail = (message: string): undefined => {
     errors[key] ??= message;
   };
   if (value === undefined) {
@@ -45,13 +45,15 @@ function visit(
       (name) => schema.oneOf?.[0]?.properties?.[name]?.const !== undefined,
     );
     const chosen = schema.oneOf.find(
-      (variant) => discriminator && variant.properties?.[discriminator]?.const === current[discriminator],
+      (variant) =>
+        discriminator && variant.properties?.[discriminator]?.const === current[discriminator],
     );
     if (chosen) visit(chosen as Schema, value, path, errors, true);
     return;
   }
   if (value === null) {
-    const fallback = schema.default !== undefined ? ` (the default is ${String(schema.default)})` : "";
+    const fallback =
+      schema.default !== undefined ? ` (the default is ${String(schema.default)})` : "";
     fail(
       schema.type === "integer" || schema.type === "number"
         ? `Enter a number${rangeText(schema)}${fallback}.`
@@ -78,29 +80,44 @@ function visit(
         const itemErrors: FieldErrors = {};
         visit((schema.items ?? {}) as Schema, item, [], itemErrors, true);
         const message = itemErrors[""];
-        if (message) fail(`${String(item)}: ${message}`);
-        void position;
+        if (message) fail(`Item ${position + 1} (${String(item)}): ${message}`);
       });
       return;
     }
     case "integer":
     case "number": {
       const number = value as number;
-      if (typeof number !== "number" || Number.isNaN(number)) return fail(`Enter a number${rangeText(schema)}.`);
-      if (schema.type === "integer" && !Number.isInteger(number)) return fail("Enter a whole number.");
-      if (schema.minimum !== undefined && number < schema.minimum) return fail(`Enter a number${rangeText(schema)}.`);
-      if (schema.maximum !== undefined && number > schema.maximum) return fail(`Enter a number${rangeText(schema)}.`);
+      if (typeof number !== "number" || Number.isNaN(number))
+        return fail(`Enter a number${rangeText(schema)}.`);
+      if (schema.type === "integer" && !Number.isInteger(number))
+        return fail("Enter a whole number.");
+      if (schema.minimum !== undefined && number < schema.minimum)
+        return fail(`Enter a number${rangeText(schema)}.`);
+      if (schema.maximum !== undefined && number > schema.maximum)
+        return fail(`Enter a number${rangeText(schema)}.`);
       return;
     }
     case "string": {
       const text = String(value);
-      if (schema.enum && !schema.enum.includes(text)) return fail(`Choose one of: ${schema.enum.join(", ")}.`);
+      if (schema.enum && !schema.enum.includes(text))
+        return fail(`Choose one of: ${schema.enum.join(", ")}.`);
       if (schema.minLength !== undefined && text.length < schema.minLength)
-        return fail(schema.minLength <= 1 ? "This field is required." : `Use at least ${schema.minLength} characters.`);
+        return fail(
+          schema.minLength <= 1
+            ? "This field is required."
+            : `Use at least ${schema.minLength} characters.`,
+        );
       if (schema.maxLength !== undefined && text.length > schema.maxLength)
         return fail(`Use at most ${schema.maxLength} characters (this has ${text.length}).`);
-      if (schema.format === "uuid" || (schema.pattern && !new RegExp(schema.pattern, "u").test(text))) {
-        if (schema.format === "uuid" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) return;
+      if (
+        schema.format === "uuid" ||
+        (schema.pattern && !new RegExp(schema.pattern, "u").test(text))
+      ) {
+        if (
+          schema.format === "uuid" &&
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+        )
+          return;
         return fail(
           schema.format === "uuid"
             ? `${schema.title ?? "This field"} must be a GUID like 00000000-0000-0000-0000-000000000000.`
@@ -128,7 +145,8 @@ const rangeText = (schema: Schema) =>
 /** An unmatched `%` or an empty `%%` in an alias pattern (the API refuses them at save). */
 export function percentProblem(template: string): string | null {
   for (const pattern of template.split(";").map((part) => part.trim())) {
-    if (pattern.includes("%%")) return `The alias pattern "${pattern}" has an empty field name (%%).`;
+    if (pattern.includes("%%"))
+      return `The alias pattern "${pattern}" has an empty field name (%%).`;
     if ((pattern.match(/%/g)?.length ?? 0) % 2 === 1)
       return `The alias pattern "${pattern}" has a % without its closing %.`;
   }

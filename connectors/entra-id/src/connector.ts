@@ -175,7 +175,12 @@ export function entraId(options: EntraOptions = {}): Connector<typeof entraSetti
         : `/groups?${select}&$top=${MAX_GROUP_MATCHES}`;
       try {
         const page = (await graph.client.api(url).headers(ADVANCED).get()) as {
-          value: { id: string; displayName: string | null; description?: string | null; mail?: string | null }[];
+          value: {
+            id: string;
+            displayName: string | null;
+            description?: string | null;
+            mail?: string | null;
+          }[];
         };
         return page.value
           .map((group) => ({

@@ -275,9 +275,7 @@ export function googleWorkspace(options: GoogleOptions = {}): Connector<typeof g
       const userKey = "externalId" in key ? key.externalId : key.email;
       let user: admin_directory_v1.Schema$User;
       try {
-        user = await call(context, "users.get", () =>
-          directory.users.get({ userKey, projection }),
-        );
+        user = await call(context, "users.get", () => directory.users.get({ userKey, projection }));
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;

@@ -5,12 +5,7 @@
  * decoder would store it as invalid UTF-8, and reading that row back aborts libsql), loses
  * its control characters (NUL included) and is capped in length.
  */
-import type {
-  ConnectorLogger,
-  DirectoryGroup,
-  DirectoryUser,
-  GroupMatch,
-} from "./connector.ts";
+import type { ConnectorLogger, DirectoryGroup, DirectoryUser, GroupMatch } from "./connector.ts";
 
 /** Longest given name, surname or display name kept, in code points. */
 export const MAX_NAME_LENGTH = 256;

@@ -41,7 +41,9 @@ export function plainIssueMessage(issue: IssueLike): string {
           ? "This field is required."
           : `Use at least ${issue.minimum} characters.`;
       if (issue.origin === "array")
-        return Number(issue.minimum) <= 1 ? "Choose at least one." : `Choose at least ${issue.minimum}.`;
+        return Number(issue.minimum) <= 1
+          ? "Choose at least one."
+          : `Choose at least ${issue.minimum}.`;
       return `Enter at least ${issue.minimum}.`;
     case "invalid_value":
       return `Choose one of: ${(issue.values ?? []).map(String).join(", ")}.`;

@@ -196,7 +196,8 @@ export function directoryRoutes(deps: DirectoryDeps) {
       const user = workspace.findUser(decodeURIComponent(c.req.param("memberKey") ?? ""));
       if (!user) throw notFound("memberKey");
       const isMember = derivedMembers(workspace, group).some(
-        (member) => member.id === user.id || member.email.toLowerCase() === user.primaryEmail.toLowerCase(),
+        (member) =>
+          member.id === user.id || member.email.toLowerCase() === user.primaryEmail.toLowerCase(),
       );
       return { isMember };
     }),

@@ -9,7 +9,6 @@ import {
   listGroups,
   listNotifications,
   listUsers,
-  userHistory,
   login,
   logout,
   markAllNotificationsRead,
@@ -17,6 +16,7 @@ import {
   me,
   PERMISSIONS,
   updateUser,
+  userHistory,
 } from "@roster/core";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ctxOf, requirePermission, requireSession, SESSION_COOKIE } from "../http/auth.ts";

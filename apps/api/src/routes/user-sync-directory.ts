@@ -22,7 +22,10 @@ const GroupMatchSchema = z
   .object({
     externalId: z.string(),
     name: z.string(),
-    detail: z.string().nullable().meta({ description: "An email or description telling namesakes apart" }),
+    detail: z
+      .string()
+      .nullable()
+      .meta({ description: "An email or description telling namesakes apart" }),
   })
   .openapi("DirectoryGroupMatch");
 
@@ -120,7 +123,10 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
               z.object({
                 externalId: z.string(),
                 name: z.string().nullable(),
-                groupId: z.string().nullable().meta({ description: "For /api/groups/{id}/members" }),
+                groupId: z
+                  .string()
+                  .nullable()
+                  .meta({ description: "For /api/groups/{id}/members" }),
                 memberCount: z.number().int().nullable(),
               }),
             ),
@@ -184,7 +190,8 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
         200: jsonResponse(
           z.object({
             run: RunSchema.nullable().meta({
-              description: "The run (trigger provision) that wrote it; null for a dry run or a user out of scope",
+              description:
+                "The run (trigger provision) that wrote it; null for a dry run or a user out of scope",
             }),
             explanation: ExplanationSchema,
           }),
@@ -223,7 +230,9 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
             recorded: z.object({
               userId: z.string().nullable(),
               changes: z.array(z.object({ kind: z.string(), at: z.string() })),
-              issues: z.array(z.object({ kind: z.string(), code: z.string(), message: z.string() })),
+              issues: z.array(
+                z.object({ kind: z.string(), code: z.string(), message: z.string() }),
+              ),
             }),
             now: ExplanationSchema,
           }),
@@ -234,11 +243,7 @@ export function userSyncDirectoryRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) =>
       c.json(
-        await explainRunUser(
-          ctxOf(c),
-          c.req.valid("param").runId,
-          c.req.valid("query").externalId,
-        ),
+        await explainRunUser(ctxOf(c), c.req.valid("param").runId, c.req.valid("query").externalId),
         200,
       ),
   );

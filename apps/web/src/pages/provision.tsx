@@ -9,7 +9,12 @@ export type Explanation = {
     enabled: boolean;
   };
   inScope: boolean;
-  match: { by: "directory_id" | "email" | "none"; userId: string | null; email: string | null; deleted: boolean };
+  match: {
+    by: "directory_id" | "email" | "none";
+    userId: string | null;
+    email: string | null;
+    deleted: boolean;
+  };
   action: string;
   rule: { code: string; text: string };
   changes: { field: string; before: string | null; after: string | null }[];
@@ -24,7 +29,8 @@ export type Explanation = {
 };
 
 const MATCHED = {
-  directory_id: "Matched by directory id: the user this connection synced from this directory object.",
+  directory_id:
+    "Matched by directory id: the user this connection synced from this directory object.",
   email: "Matched by email: an application user with the same email (compared ignoring case).",
   none: "No application user matched by directory id or email.",
 };
@@ -109,7 +115,9 @@ export function ExplanationView({
             </tbody>
           </table>
         </div>
-      ) : explanation.inScope && explanation.action !== "failed" && explanation.action !== "skipped" ? (
+      ) : explanation.inScope &&
+        explanation.action !== "failed" &&
+        explanation.action !== "skipped" ? (
         <p class="muted">No attribute differs.</p>
       ) : null}
       {aliases.wanted.length > 0 ? (

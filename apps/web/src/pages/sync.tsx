@@ -159,7 +159,10 @@ function ConnectionCard(props: {
         </p>
       ) : null}
       <p class="muted summary">{settingsSummary(connection.settings)}</p>
-      <SelectedGroups connectionId={connection.id} settingsKey={JSON.stringify(connection.settings)} />
+      <SelectedGroups
+        connectionId={connection.id}
+        settingsKey={JSON.stringify(connection.settings)}
+      />
       {connection.secretExpiresAt ? (
         <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
       ) : null}

@@ -109,7 +109,10 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
   const sortButton = (key: string, label: string) => {
     const active = state.sort === key;
     return (
-      <th scope="col" aria-sort={active ? (state.order === "asc" ? "ascending" : "descending") : "none"}>
+      <th
+        scope="col"
+        aria-sort={active ? (state.order === "asc" ? "ascending" : "descending") : "none"}
+      >
         <button
           type="button"
           class="sort"
@@ -124,8 +127,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
     );
   };
 
-  const filtered =
-    state.query || state.source || state.signIn || state.deleted !== "exclude";
+  const filtered = state.query || state.source || state.signIn || state.deleted !== "exclude";
   const sourceName = (id: string | null) =>
     id ? (sources.find((c) => c.id === id)?.name ?? "Directory") : "Application";
 
@@ -148,7 +150,9 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           <select
             id="user-source"
             value={state.source}
-            onChange={(event: Event) => change({ source: (event.target as HTMLSelectElement).value })}
+            onChange={(event: Event) =>
+              change({ source: (event.target as HTMLSelectElement).value })
+            }
           >
             <option value="">All sources</option>
             <option value="application">Created in Roster</option>
@@ -162,7 +166,9 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           <select
             id="user-sign-in"
             value={state.signIn}
-            onChange={(event: Event) => change({ signIn: (event.target as HTMLSelectElement).value })}
+            onChange={(event: Event) =>
+              change({ signIn: (event.target as HTMLSelectElement).value })
+            }
           >
             <option value="">Any</option>
             <option value="password">Password</option>
@@ -175,7 +181,9 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           <select
             id="user-deleted"
             value={state.deleted}
-            onChange={(event: Event) => change({ deleted: (event.target as HTMLSelectElement).value })}
+            onChange={(event: Event) =>
+              change({ deleted: (event.target as HTMLSelectElement).value })
+            }
           >
             <option value="exclude">Hidden</option>
             <option value="include">Shown</option>
@@ -184,8 +192,12 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
         </div>
       </section>
       <p aria-live="polite" data-testid="user-total">
-        {page ? `${page.total} user${page.total === 1 ? "" : "s"}${filtered ? " match" : ""}` : "Loading…"}
-        {page && page.total > PAGE ? ` · page ${state.page} of ${Math.ceil(page.total / PAGE)}` : ""}
+        {page
+          ? `${page.total} user${page.total === 1 ? "" : "s"}${filtered ? " match" : ""}`
+          : "Loading…"}
+        {page && page.total > PAGE
+          ? ` · page ${state.page} of ${Math.ceil(page.total / PAGE)}`
+          : ""}
       </p>
       {page && page.items.length === 0 ? (
         <div class="empty" data-testid="users-empty">
@@ -282,7 +294,13 @@ type History = {
   connection: { id: string; name: string; type: string } | null;
   connectionDeleted: boolean;
   groups: { id: string; name: string }[];
-  changes: { runId: string; kind: string; at: string; trigger: string | null; outcome: string | null }[];
+  changes: {
+    runId: string;
+    kind: string;
+    at: string;
+    trigger: string | null;
+    outcome: string | null;
+  }[];
 };
 
 /** One user: where it comes from, its aliases and groups, the runs that changed it, provision now. */
@@ -378,7 +396,9 @@ export function UserDetailPage({ userId, canSync }: { userId: string; canSync: b
           {history.changes.map((change) => (
             <li>
               <a href={`#/runs/${change.runId}`}>{when(change.at)}</a> — {change.kind}
-              {change.trigger ? ` (${change.trigger === "provision" ? "provision on demand" : change.trigger} run)` : ""}
+              {change.trigger
+                ? ` (${change.trigger === "provision" ? "provision on demand" : change.trigger} run)`
+                : ""}
             </li>
           ))}
         </ul>

@@ -62,7 +62,12 @@ export async function aliasExamples(ctx: Ctx, connectionId: string, aliasTemplat
   const build = compileAliasTemplate(aliasTemplate, stripInvalid);
   const fields = fieldsToRead({ aliasTemplate } as Parameters<typeof fieldsToRead>[0], connector);
   const stop = new AbortController();
-  const examples: { externalId: string; displayName: string | null; email: string | null; aliases: string[] }[] = [];
+  const examples: {
+    externalId: string;
+    displayName: string | null;
+    email: string | null;
+    aliases: string[];
+  }[] = [];
   try {
     for await (const page of connector.readUsers({ ...input, fields, signal: stop.signal })) {
       for (const user of page) {
@@ -103,7 +108,12 @@ export async function selectedGroupsOf(ctx: Ctx, connectionId: string) {
     ? await ctx.db.db
         .select({ groupId: groupMembers.groupId, members: count() })
         .from(groupMembers)
-        .where(inArray(groupMembers.groupId, mirrored.map((group) => group.id)))
+        .where(
+          inArray(
+            groupMembers.groupId,
+            mirrored.map((group) => group.id),
+          ),
+        )
         .groupBy(groupMembers.groupId)
     : [];
   const memberCount = new Map(counts.map((row) => [row.groupId, row.members]));

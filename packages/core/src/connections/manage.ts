@@ -43,11 +43,7 @@ const invalid = (error: z.ZodError, prefix: string) => {
     path: [prefix, ...issue.path.map(String)],
     message: plainIssueMessage(issue as Parameters<typeof plainIssueMessage>[0]),
   }));
-  return new DomainError(
-    "validation_failed",
-    plain.map((issue) => issue.message).join(" "),
-    plain,
-  );
+  return new DomainError("validation_failed", plain.map((issue) => issue.message).join(" "), plain);
 };
 
 function parseSettings(connector: Connector, settings: unknown): Record<string, unknown> {

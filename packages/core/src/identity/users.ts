@@ -97,9 +97,7 @@ const sortKey = (sort: UserSort) =>
     : sql<string>`lower(${users.lastName} || ' ' || ${users.firstName})`;
 
 const keyOf = (sort: UserSort, row: User) =>
-  sort === "email"
-    ? row.email.toLowerCase()
-    : `${row.lastName} ${row.firstName}`.toLowerCase();
+  sort === "email" ? row.email.toLowerCase() : `${row.lastName} ${row.firstName}`.toLowerCase();
 
 /** A cursor of a name or email ordering: the row's key and id, opaque to clients. */
 function decodeKeyCursor(raw: string | undefined): { key: string; id: string } | null {

@@ -47,7 +47,8 @@ export type Explanation = {
 };
 
 const RULES = {
-  out_of_scope: "The user is outside this connection's scope (its groups or org units), so a run does not read it.",
+  out_of_scope:
+    "The user is outside this connection's scope (its groups or org units), so a run does not read it.",
   disabled:
     "The account is disabled in the directory: disabled accounts are not synchronized, and count as gone for deletion.",
   not_managed:

@@ -68,7 +68,10 @@ export function directoryFailure(error: unknown): DomainError {
       : "directory_unreachable";
     return new DomainError(code, error.message, error.details);
   }
-  return new DomainError("directory_unreachable", `The directory could not be read: ${errorMessage(error)}`);
+  return new DomainError(
+    "directory_unreachable",
+    `The directory could not be read: ${errorMessage(error)}`,
+  );
 }
 
 /** The one directory user a key names, and whether the scope includes it; 404 if none. */
@@ -108,7 +111,8 @@ async function readOne(ctx: Ctx, target: SyncTarget, options: SyncOptions, key: 
 async function decideOne(ctx: Ctx, target: SyncTarget, key: UserKey) {
   const options = syncOptionsSchema.parse(target.settings);
   const found = await readOne(ctx, target, options, key);
-  if (!found.inScope) return { found, options, decision: null, explanation: explainOutOfScope(found.user) };
+  if (!found.inScope)
+    return { found, options, decision: null, explanation: explainOutOfScope(found.user) };
   const index = await UserIndex.load(ctx.db.client, ctx.tenantId, target.connectionId);
   const { decision, explanation } = explainDecision({
     planner: plannerFor(ctx, target, options, index),
@@ -189,7 +193,7 @@ export async function provisionUser(
   let explanation: Explanation;
   const counts = emptyCounts();
   let outcome: "succeeded" | "completed_with_errors" | "failed" = "succeeded";
-  let error: string | null = null;
+  const error: string | null = null;
   try {
     const index = await UserIndex.load(ctx.db.client, ctx.tenantId, connectionId);
     const decided = explainDecision({
@@ -236,7 +240,8 @@ export async function provisionUser(
   held.stop();
   const finished = await recordOutcome(ctx, lease, { outcome, error, counts, pendingDeletions: 0 });
   ctx.log.info("user provisioned on demand", { runId, action: explanation.action });
-  const run = finished ?? (await ctx.db.db.select().from(syncRuns).where(eq(syncRuns.id, runId)))[0];
+  const run =
+    finished ?? (await ctx.db.db.select().from(syncRuns).where(eq(syncRuns.id, runId)))[0];
   return { run: run ? runView(run) : null, explanation: await withOwners(ctx, explanation) };
 }
 
@@ -279,7 +284,11 @@ export async function explainRunUser(ctx: Ctx, runId: string, given: string | un
     recorded: {
       userId: user?.id ?? null,
       changes: changes.map((change) => ({ kind: change.kind, at: change.at.toISOString() })),
-      issues: issues.map((issue) => ({ kind: issue.kind, code: issue.code, message: issue.message })),
+      issues: issues.map((issue) => ({
+        kind: issue.kind,
+        code: issue.code,
+        message: issue.message,
+      })),
     },
     now: await withOwners(ctx, explanation),
   };

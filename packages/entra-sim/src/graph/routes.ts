@@ -308,7 +308,11 @@ export function graphRoutes(options: GraphOptions) {
       if (!clause) throw new GraphFailure(400, "Request_BadRequest", "Invalid search clause.");
       const [, property, value] = clause as unknown as [string, string, string];
       if (property !== "displayName" && property !== "description" && property !== "mail") {
-        throw new GraphFailure(400, "Request_UnsupportedQuery", `Unsupported search property '${property}'.`);
+        throw new GraphFailure(
+          400,
+          "Request_UnsupportedQuery",
+          `Unsupported search property '${property}'.`,
+        );
       }
       const term = value.replace(/\\(.)/g, "$1").toLowerCase();
       matches = (name) => searchTokens(name).some((token) => token.startsWith(term));
@@ -343,7 +347,11 @@ export function graphRoutes(options: GraphOptions) {
     const body = (await c.req.json().catch(() => null)) as { groupIds?: unknown } | null;
     const ids = body?.groupIds;
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
-      throw new GraphFailure(400, "Request_BadRequest", "groupIds must be a collection of strings.");
+      throw new GraphFailure(
+        400,
+        "Request_BadRequest",
+        "groupIds must be a collection of strings.",
+      );
     }
     if (ids.length > 20) {
       throw new GraphFailure(

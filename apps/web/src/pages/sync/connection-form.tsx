@@ -27,7 +27,8 @@ type Draft = {
 };
 
 /** The id of the input that shows an error key (form-level fields start with `#`). */
-const inputOf = (key: string) => (key.startsWith("#") ? `field-${key.slice(1)}` : idOf(key.split(".")));
+const inputOf = (key: string) =>
+  key.startsWith("#") ? `field-${key.slice(1)}` : idOf(key.split("."));
 
 /**
  * A connection's settings: the connector's JSON Schema as a form, checked in the browser

@@ -76,7 +76,13 @@ const UPDATED: ColumnKey<typeof users>[] = [
   "updatedAt",
 ];
 
-export const CHANGE: ColumnKey<typeof userChanges>[] = ["tenantId", "userId", "runId", "kind", "at"];
+export const CHANGE: ColumnKey<typeof userChanges>[] = [
+  "tenantId",
+  "userId",
+  "runId",
+  "kind",
+  "at",
+];
 
 const OUTBOX: ColumnKey<typeof outbox>[] = [
   "id",
