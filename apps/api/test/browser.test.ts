@@ -82,7 +82,9 @@ describe("admin UI in a real browser", () => {
     await page.getByLabel("Application (client) ID").fill("not-a-guid");
     await page.getByLabel("Directory (tenant) ID").fill(api.entra.tenantId);
     await page.getByLabel("Groups", { exact: true }).selectOption("selected");
-    await page.getByLabel("Ids").fill(`${api.entra.groups.nestedRoot}, ${api.entra.groups.sample}`);
+    await page
+      .getByLabel("Groups to synchronize")
+      .fill(`${api.entra.groups.nestedRoot}, ${api.entra.groups.sample}`);
     await page.getByLabel("Application secret (client secret value)").fill("a-wrong-secret");
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator(".field-error").first().waitFor();

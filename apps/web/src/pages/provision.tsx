@@ -94,7 +94,7 @@ export function ExplanationView({
         </p>
       ) : null}
       {explanation.changes.length > 0 ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
           <table data-testid="explanation-changes">
             <caption>Attributes, before → after</caption>
             <thead>

@@ -16,7 +16,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
         <a href="#/sync">← User synchronization</a>
       </p>
       <h1>Runs</h1>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
         <table>
           <caption class="sr-only">Runs, newest first</caption>
           <thead>
@@ -116,7 +116,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
       {run.failures.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
           <table data-testid="failures">
             <thead>
               <tr>
@@ -143,7 +143,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
       {run.warnings.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
           <table>
             <thead>
               <tr>

@@ -221,7 +221,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           )}
         </div>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
           <table data-testid="users">
             <caption class="sr-only">Users</caption>
             <thead>
@@ -449,7 +449,7 @@ export function GroupsPage() {
       <h1>Groups</h1>
       <p class="muted">Directory groups selected on a connection, with their nested members.</p>
       {groups && groups.length === 0 ? <p class="muted">No synchronized groups.</p> : null}
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
         <table>
           <caption class="sr-only">Synchronized groups</caption>
           <thead>
@@ -512,7 +512,7 @@ export function GroupMembersPage({ groupId }: { groupId: string }) {
       {members.length === 0 ? (
         <p class="muted">No synchronized user is in this group.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
           <table data-testid="group-members">
             <caption class="sr-only">Members</caption>
             <thead>

@@ -78,7 +78,7 @@ export function GroupPicker(props: {
     <div class="group-picker">
       <label for={props.id}>{props.label}</label>
       {value.length > 0 ? (
-        <ul class="chosen-groups" aria-label={`Chosen: ${props.label}`} data-testid="chosen-groups">
+        <ul class="chosen-groups" aria-label="Chosen groups" data-testid="chosen-groups">
           {value.map((id) => (
             <li>
               <span>{names[id] ?? id}</span>
