@@ -73,7 +73,15 @@ afterAll(async () => {
 async function expectAccessible(page: Page, screen: string) {
   await page.addScriptTag({ content: AXE });
   const violations = (await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (context: Document) => Promise<{
+            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document);
     return result.violations.map((violation) => ({
       id: violation.id,
@@ -88,8 +96,18 @@ async function expectAccessible(page: Page, screen: string) {
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? "");
 
 const WIDTHS = [
-  { name: "desktop", viewport: { width: 1280, height: 900 }, groupQuery: "eng", groupName: "Engineering" },
-  { name: "phone", viewport: { width: 390, height: 844 }, groupQuery: "fie", groupName: "Field engineers" },
+  {
+    name: "desktop",
+    viewport: { width: 1280, height: 900 },
+    groupQuery: "eng",
+    groupName: "Engineering",
+  },
+  {
+    name: "phone",
+    viewport: { width: 390, height: 844 },
+    groupQuery: "fie",
+    groupName: "Field engineers",
+  },
 ] as const;
 
 describe("the admin console in a real browser", () => {
@@ -109,7 +127,10 @@ describe("the admin console in a real browser", () => {
       await page.getByLabel("Password").fill(admin.password);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { name: "User synchronization" }).waitFor();
-      await page.waitForFunction((title) => document.title === title, "User synchronization · Roster");
+      await page.waitForFunction(
+        (title) => document.title === title,
+        "User synchronization · Roster",
+      );
 
       // 11. The skip link is the first stop of the keyboard and lands on the page's heading.
       await page.keyboard.press("Tab");
@@ -131,23 +152,34 @@ describe("the admin console in a real browser", () => {
           .from(users)
           .where(and(eq(users.connectionId, connectionId), isNull(users.deletedAt)))
       ).filter((user) => pilot?.memberIds.includes(user.externalId as string));
-      await page.getByTestId("member-count").filter({ hasText: `${syncedPilots.length} members` }).waitFor();
+      await page
+        .getByTestId("member-count")
+        .filter({ hasText: `${syncedPilots.length} members` })
+        .waitFor();
       await expectAccessible(page, "group members");
       await shoot("group-members");
 
       // 10. Users: the total, a debounced search kept in the URL, filters, sorting, empty state.
       await page.goto(`${base}/#/users`);
       const total = await api.call("GET", "/api/users?limit=1", { token: admin.token });
-      await page.getByTestId("user-total").filter({ hasText: `${total.json.total} users` }).waitFor();
+      await page
+        .getByTestId("user-total")
+        .filter({ hasText: `${total.json.total} users` })
+        .waitFor();
       await expectAccessible(page, "users");
       const someone = syncedPilots[0];
       if (!someone) throw new Error("no synced pilot");
       await page.getByLabel("Search").pressSequentially(someone.email.slice(0, 6), { delay: 30 });
-      await page.waitForFunction((q) => location.hash.includes(`query=${q}`), someone.email.slice(0, 6));
+      await page.waitForFunction(
+        (q) => location.hash.includes(`query=${q}`),
+        someone.email.slice(0, 6),
+      );
       await page.getByLabel("Sign-in method").selectOption("microsoft");
       await page.getByRole("button", { name: "Email" }).click();
       await page.waitForFunction(() => location.hash.includes("sort=email"));
-      await expect(page.getByRole("columnheader", { name: "Email" }).getAttribute("aria-sort")).resolves.toBe("ascending");
+      await expect(
+        page.getByRole("columnheader", { name: "Email" }).getAttribute("aria-sort"),
+      ).resolves.toBe("ascending");
       // A reload keeps the search, the filter and the sort.
       await page.reload();
       await expect(page.getByLabel("Search").inputValue()).resolves.toBe(someone.email.slice(0, 6));
@@ -165,21 +197,34 @@ describe("the admin console in a real browser", () => {
       await page.getByTestId("user-facts").waitFor();
       await page.getByTestId("user-sign-in").filter({ hasText: "Microsoft" }).waitFor();
       await page.getByTestId("user-source").filter({ hasText: "Contoso directory" }).waitFor();
-      await page.getByTestId("user-external-id").filter({ hasText: someone.externalId }).waitFor();
+      await page
+        .getByTestId("user-external-id")
+        .filter({ hasText: someone.externalId as string })
+        .waitFor();
       await page.getByTestId("user-groups").getByRole("link", { name: "Pilot users" }).waitFor();
       await page.getByTestId("user-changes").getByText("created").waitFor();
-      const directoryUser = api.directory.find(api.entra.tenantId)?.getUser(someone.externalId as string);
+      const directoryUser = api.directory
+        .find(api.entra.tenantId)
+        ?.getUser(someone.externalId as string);
       if (!directoryUser) throw new Error("no directory user");
       directoryUser.surname = `Changed${width.name}`;
       await page.getByRole("button", { name: "Check (writes nothing)" }).click();
       await page.getByTestId("explanation").waitFor();
-      await expect(page.getByRole("heading", { name: /^Would be updated/ }).isVisible()).resolves.toBe(true);
+      await expect(
+        page.getByRole("heading", { name: /^Would be updated/ }).isVisible(),
+      ).resolves.toBe(true);
       // The result takes the focus, so a screen reader reads it out.
       await expect(focusedId(page)).resolves.toBe("explanation-title");
       await page.getByRole("button", { name: "Provision now" }).click();
-      await page.getByRole("heading", { name: /^updated/ }).waitFor();
-      await page.getByTestId("explanation-match").filter({ hasText: "Matched by directory id" }).waitFor();
-      await page.getByTestId("explanation-changes").filter({ hasText: `Changed${width.name}` }).waitFor();
+      await page.getByRole("heading", { name: /^Updated/ }).waitFor();
+      await page
+        .getByTestId("explanation-match")
+        .filter({ hasText: "Matched by directory id" })
+        .waitFor();
+      await page
+        .getByTestId("explanation-changes")
+        .filter({ hasText: `Changed${width.name}` })
+        .waitFor();
       await page.getByTestId("explanation-rule").filter({ hasText: "brought in step" }).waitFor();
       await page.getByTestId("user-changes").getByText("provision on demand").first().waitFor();
       await expectAccessible(page, "user, provisioned");
@@ -187,15 +232,23 @@ describe("the admin console in a real browser", () => {
 
       // 12. By email, from the provision page.
       await page.goto(`${base}/#/provision?connection=${connectionId}`);
-      await page.waitForFunction((title) => document.title === title, "Provision on demand · Roster");
-      await page.getByLabel("Email or directory id").fill(directoryUser.mail ?? directoryUser.userPrincipalName);
+      await page.waitForFunction(
+        (title) => document.title === title,
+        "Provision on demand · Roster",
+      );
+      await page
+        .getByLabel("Email or directory id")
+        .fill(directoryUser.mail ?? directoryUser.userPrincipalName);
       await page.getByRole("button", { name: "Check (writes nothing)" }).click();
       await page.getByTestId("explanation").waitFor();
       await expect(page.getByText("Nothing was written.").isVisible()).resolves.toBe(true);
       await expectAccessible(page, "provision on demand");
       await page.getByLabel("Email or directory id").fill("nobody@nowhere.example");
       await page.getByRole("button", { name: "Provision now" }).click();
-      await page.getByTestId("provision-error").filter({ hasText: "no user with the email nobody@nowhere.example" }).waitFor();
+      await page
+        .getByTestId("provision-error")
+        .filter({ hasText: "no user with the email nobody@nowhere.example" })
+        .waitFor();
 
       // 11. An unknown route says so, with its own title.
       await page.goto(`${base}/#/no/such/page`);
@@ -220,23 +273,44 @@ describe("the admin console in a real browser", () => {
       await page.getByLabel("Percent of users").fill("");
       await page.getByRole("button", { name: "Save" }).click();
       await page.getByTestId("form-message").waitFor();
-      await page.getByTestId("form-message").filter({ hasText: "3 fields need attention." }).waitFor();
-      await page.locator("#field-name-error").filter({ hasText: "Use at most 100 characters (this has 127)." }).waitFor();
-      await page.locator("#field-applicationId-error").filter({ hasText: "must be a GUID" }).waitFor();
-      await page.locator("#field-deletionLimit-percent-error").filter({ hasText: "Enter a number from 0 to 100 (the default is 10)." }).waitFor();
+      await page
+        .getByTestId("form-message")
+        .filter({ hasText: "3 fields need attention." })
+        .waitFor();
+      await page
+        .locator("#field-name-error")
+        .filter({ hasText: "Use at most 100 characters (this has 127)." })
+        .waitFor();
+      await page
+        .locator("#field-applicationId-error")
+        .filter({ hasText: "must be a GUID" })
+        .waitFor();
+      await page
+        .locator("#field-deletionLimit-percent-error")
+        .filter({ hasText: "Enter a number from 0 to 100 (the default is 10)." })
+        .waitFor();
       await expect(focusedId(page)).resolves.toBe("field-name");
-      await expect(page.getByLabel("Name", { exact: true }).getAttribute("aria-invalid")).resolves.toBe("true");
-      await expect(page.getByLabel("Name", { exact: true }).getAttribute("aria-describedby")).resolves.toBe("field-name-error");
+      await expect(
+        page.getByLabel("Name", { exact: true }).getAttribute("aria-invalid"),
+      ).resolves.toBe("true");
+      await expect(
+        page.getByLabel("Name", { exact: true }).getAttribute("aria-describedby"),
+      ).resolves.toBe("field-name-error");
       await expectAccessible(page, "settings with errors");
-      await shoot("settings-validation");
+      await shoot("settings-errors");
       // Nothing was saved: the server still has the old name and percent.
-      const stored = await api.call("GET", `/api/user-sync/connections/${connectionId}`, { token: admin.token });
+      const stored = await api.call("GET", `/api/user-sync/connections/${connectionId}`, {
+        token: admin.token,
+      });
       expect(stored.json.name).toBe("Contoso directory");
 
       // 6. The alias template: an unmatched % refused live; real users' aliases shown.
       const template = page.getByLabel("Source fields for aliases");
       await template.fill("%givenName");
-      await page.getByTestId("alias-example").filter({ hasText: "has a % without its closing %" }).waitFor();
+      await page
+        .getByTestId("alias-example")
+        .filter({ hasText: "has a % without its closing %" })
+        .waitFor();
       await template.fill("%givenName%.%surname%");
       // The first real user's given name and surname, joined as the template says.
       const first = api.directory
@@ -263,7 +337,9 @@ describe("the admin console in a real browser", () => {
       await page.getByRole("button", { name: "Save" }).click();
       await page.getByRole("button", { name: "Edit" }).waitFor();
       await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Edit");
-      const saved = await api.call("GET", `/api/user-sync/connections/${connectionId}`, { token: admin.token });
+      const saved = await api.call("GET", `/api/user-sync/connections/${connectionId}`, {
+        token: admin.token,
+      });
       expect(saved.json.settings.groups.ids).toContain(api.entra.groups.sample);
       expect(saved.json.settings.groups.ids).toHaveLength(width.name === "desktop" ? 2 : 3);
       expect(saved.json.settings.deletionLimit.percent).toBe(10);

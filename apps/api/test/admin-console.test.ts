@@ -25,7 +25,9 @@ beforeAll(async () => {
     },
   });
   connectionId = created.json.id;
-  await api.call("POST", `/api/user-sync/connections/${connectionId}/connect`, { token: acme.token });
+  await api.call("POST", `/api/user-sync/connections/${connectionId}/connect`, {
+    token: acme.token,
+  });
 });
 afterAll(async () => {
   const everything = [...api.bodies, ...api.log.lines].join("\n");
@@ -66,7 +68,10 @@ describe("validation in plain words", () => {
     });
     expect(settings.status).toBe(400);
     const byPath = Object.fromEntries(
-      settings.json.error.details.map((d: { path: string[]; message: string }) => [d.path.join("."), d.message]),
+      settings.json.error.details.map((d: { path: string[]; message: string }) => [
+        d.path.join("."),
+        d.message,
+      ]),
     );
     expect(byPath).toEqual({
       "settings.applicationId":
@@ -81,7 +86,10 @@ describe("validation in plain words", () => {
 
 describe("directory tools", () => {
   test("group search by name, and the card's groups with names once synced", async () => {
-    const found = await as("GET", `/api/user-sync/connections/${connectionId}/groups/search?query=pil`);
+    const found = await as(
+      "GET",
+      `/api/user-sync/connections/${connectionId}/groups/search?query=pil`,
+    );
     expect(found.status).toBe(200);
     expect(found.json.items).toEqual([
       { externalId: api.entra.groups.sample, name: "Pilot users", detail: null },
@@ -116,7 +124,10 @@ describe("directory tools", () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.json.error.details).toEqual([
-      { path: ["aliasTemplate"], message: 'The alias pattern "%givenName" has a % without its closing %.' },
+      {
+        path: ["aliasTemplate"],
+        message: 'The alias pattern "%givenName" has a % without its closing %.',
+      },
     ]);
   });
 });
@@ -135,7 +146,10 @@ describe("provision on demand", () => {
     });
     expect(dry.status).toBe(200);
     expect(dry.json).toMatchObject({ run: null, explanation: { action: expect.any(String) } });
-    const existing = await api.deps.db.db.select().from(users).where(eq(users.externalId, outsider.id));
+    const existing = await api.deps.db.db
+      .select()
+      .from(users)
+      .where(eq(users.externalId, outsider.id));
     const wasCreated = existing.length > 0;
 
     outsider.surname = "Renamed";
@@ -148,12 +162,18 @@ describe("provision on demand", () => {
     expect(done.json.explanation.changes).toContainEqual(
       expect.objectContaining({ field: "lastName", after: "Renamed" }),
     );
-    const [row] = await api.deps.db.db.select().from(users).where(eq(users.externalId, outsider.id));
+    const [row] = await api.deps.db.db
+      .select()
+      .from(users)
+      .where(eq(users.externalId, outsider.id));
     expect(row?.lastName).toBe("Renamed");
 
     // Its history names the provision run; the run's explanation names what it recorded.
     const history = await as("GET", `/api/users/${row?.id}/history`);
-    expect(history.json.changes[0]).toMatchObject({ runId: done.json.run.id, trigger: "provision" });
+    expect(history.json.changes[0]).toMatchObject({
+      runId: done.json.run.id,
+      trigger: "provision",
+    });
     expect(history.json).toMatchObject({
       signIn: "microsoft",
       externalId: outsider.id,

@@ -150,7 +150,7 @@ describe("admin UI in a real browser", () => {
     // The users appear, filterable by tag.
     await page.goto(`${base}/#/users`);
     await page.getByLabel("Tag").selectOption("AD synced");
-    await page.getByTestId("users").getByText("Directory (microsoft)").first().waitFor();
+    await page.getByTestId("users").getByText("Microsoft Entra ID (Microsoft)").first().waitFor();
     await shoot(page, "users-desktop");
 
     // Phone width: the same pages stay usable.

@@ -71,7 +71,7 @@ export const entraSettings = z
       .default({ mode: "none" })
       .meta({
         title: "Groups",
-        description: "None, or the object ids of the groups to synchronize.",
+        description: "None, or the groups to synchronize.",
       }),
     users: z.enum(["selectedGroups", "all"]).default("all").meta({
       title: "Users",

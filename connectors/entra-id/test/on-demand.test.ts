@@ -101,7 +101,12 @@ describe("readUser", () => {
     expect(byMail?.user.externalId).toBe(user.id);
     const byUpn = await connector.readUser?.(
       { ...input(), fields: [] },
-      { email: tenant.edgeCases.noMailUsesUpn ? (sim.directory.find(tenant.tenantId)?.getUser(tenant.edgeCases.noMailUsesUpn)?.userPrincipalName as string) : "" },
+      {
+        email: tenant.edgeCases.noMailUsesUpn
+          ? (sim.directory.find(tenant.tenantId)?.getUser(tenant.edgeCases.noMailUsesUpn)
+              ?.userPrincipalName as string)
+          : "",
+      },
     );
     expect(byUpn?.user.externalId).toBe(tenant.edgeCases.noMailUsesUpn);
   });
@@ -112,15 +117,21 @@ describe("readUser", () => {
       { externalId: "00000000-0000-0000-0000-000000000000" },
     );
     expect(none).toBeNull();
-    expect(await connector.readUser?.({ ...input(), fields: [] }, { email: "o'brien@nowhere.example" })).toBeNull();
+    expect(
+      await connector.readUser?.({ ...input(), fields: [] }, { email: "o'brien@nowhere.example" }),
+    ).toBeNull();
   });
 
   test("selected groups: in scope through nested groups (checkMemberGroups), out of scope otherwise", async () => {
     const directory = sim.directory.find(tenant.tenantId);
     const pilot = directory?.groups.get(tenant.groups.sample)?.memberIds ?? [];
-    const staff = directory?.transitiveMembers(tenant.groups.nestedRoot).users.map((u) => u.id) ?? [];
+    const staff =
+      directory?.transitiveMembers(tenant.groups.nestedRoot).users.map((u) => u.id) ?? [];
     const scoped = {
-      ...input({ groups: { mode: "selected", ids: [tenant.groups.sample] }, users: "selectedGroups" }),
+      ...input({
+        groups: { mode: "selected", ids: [tenant.groups.sample] },
+        users: "selectedGroups",
+      }),
       fields: [],
     };
     const member = await connector.readUser?.(scoped, { externalId: pilot[0] as string });
@@ -129,10 +140,17 @@ describe("readUser", () => {
     expect((await connector.readUser?.(scoped, { externalId: outsider }))?.inScope).toBe(false);
     // The root reaches the grandchild's members only through two levels of nesting.
     const nested = {
-      ...input({ groups: { mode: "selected", ids: [tenant.groups.nestedRoot] }, users: "selectedGroups" }),
+      ...input({
+        groups: { mode: "selected", ids: [tenant.groups.nestedRoot] },
+        users: "selectedGroups",
+      }),
       fields: [],
     };
-    const deep = directory?.groups.get(tenant.groups.nestedGrandchild)?.memberIds.find((id) => directory.getUser(id));
-    expect((await connector.readUser?.(nested, { externalId: deep as string }))?.inScope).toBe(true);
+    const deep = directory?.groups
+      .get(tenant.groups.nestedGrandchild)
+      ?.memberIds.find((id) => directory.getUser(id));
+    expect((await connector.readUser?.(nested, { externalId: deep as string }))?.inScope).toBe(
+      true,
+    );
   });
 });

@@ -63,21 +63,31 @@ describe("searchGroups", () => {
 
 describe("readUser", () => {
   const ordinary = () => {
-    const user = model.sortedUsers().find((candidate) => !candidate.suspended && !candidate.isAdmin);
+    const user = model
+      .sortedUsers()
+      .find((candidate) => !candidate.suspended && !candidate.isAdmin);
     if (!user) throw new Error("no user");
     return user;
   };
 
   test("by id and by email; unknown is null", async () => {
     const user = ordinary();
-    const byId = await connector.readUser?.({ ...input(), fields: ["primaryEmail"] }, { externalId: user.id });
+    const byId = await connector.readUser?.(
+      { ...input(), fields: ["primaryEmail"] },
+      { externalId: user.id },
+    );
     expect(byId).toMatchObject({
       inScope: true,
       user: { externalId: user.id, attributes: { primaryEmail: user.primaryEmail } },
     });
-    const byEmail = await connector.readUser?.({ ...input(), fields: [] }, { email: user.primaryEmail });
+    const byEmail = await connector.readUser?.(
+      { ...input(), fields: [] },
+      { email: user.primaryEmail },
+    );
     expect(byEmail?.user.externalId).toBe(user.id);
-    expect(await connector.readUser?.({ ...input(), fields: [] }, { email: `nobody@${ws.domain}` })).toBeNull();
+    expect(
+      await connector.readUser?.({ ...input(), fields: [] }, { email: `nobody@${ws.domain}` }),
+    ).toBeNull();
   });
 
   test("org units: in scope in the unit or below it, out of scope in another unit", async () => {
@@ -96,12 +106,16 @@ describe("readUser", () => {
       fields: [],
     };
     const members = expectedMembers(model, ws.groups.nestedChild);
-    expect((await connector.readUser?.(scoped, { externalId: members[0] as string }))?.inScope).toBe(true);
+    expect(
+      (await connector.readUser?.(scoped, { externalId: members[0] as string }))?.inScope,
+    ).toBe(true);
     const outsider = model
       .sortedUsers()
       .find((user) => !members.includes(user.id) && !deep.includes(user.id));
     if (outsider) {
-      expect((await connector.readUser?.(scoped, { externalId: outsider.id }))?.inScope).toBe(false);
+      expect((await connector.readUser?.(scoped, { externalId: outsider.id }))?.inScope).toBe(
+        false,
+      );
     }
   });
 });

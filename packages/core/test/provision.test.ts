@@ -37,7 +37,11 @@ const directory = (): ToyDirectory => ({
 async function setup(toy: ToyDirectory, settings: Record<string, unknown> = {}) {
   const env = await testDeps([toyConnector(toy)]);
   const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, { type: "toy", settings, secret: "s3cret" });
+  const connection = await createConnection(tenant.ctx, {
+    type: "toy",
+    settings,
+    secret: "s3cret",
+  });
   await connectConnection(tenant.ctx, connection.id);
   const fullRun = async () => {
     const runId = await claimRun(env.deps, {
@@ -81,8 +85,13 @@ describe("explainDecision", () => {
         newPin: () => ({ pin: "123456", hash: "h" }),
       });
       return explain
-        ? explainDecision({ planner, index, aliases, connectionId: env.connection.id, user: changed })
-            .decision
+        ? explainDecision({
+            planner,
+            index,
+            aliases,
+            connectionId: env.connection.id,
+            user: changed,
+          }).decision
         : planner.plan(changed);
     };
     const plain = await decide(false);
@@ -113,17 +122,26 @@ describe("provision on demand", () => {
     const user = await env.userOf("u1");
     expect(user?.connectionId).toBe(env.connection.id);
     expect(await env.userOf("u2")).toBeUndefined();
-    const aliases = await env.deps.db.db.select().from(userAliases).where(eq(userAliases.userId, user?.id ?? ""));
+    const aliases = await env.deps.db.db
+      .select()
+      .from(userAliases)
+      .where(eq(userAliases.userId, user?.id ?? ""));
     expect(aliases.map((row) => row.alias)).toEqual(["ada"]);
     // The normal machinery: the welcome email is queued for the run, the change is recorded.
-    const emails = await env.deps.db.db.select().from(outbox).where(eq(outbox.runId, result.run?.id ?? ""));
+    const emails = await env.deps.db.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.runId, result.run?.id ?? ""));
     expect(emails).toHaveLength(1);
     const history = await userHistory(env.ctx, user?.id as string);
     expect(history.changes).toEqual([
       expect.objectContaining({ runId: result.run?.id, kind: "created", trigger: "provision" }),
     ]);
     // The lease is released: a full run can start right after.
-    const [run] = await env.deps.db.db.select().from(syncRuns).where(eq(syncRuns.id, result.run?.id ?? ""));
+    const [run] = await env.deps.db.db
+      .select()
+      .from(syncRuns)
+      .where(eq(syncRuns.id, result.run?.id ?? ""));
     expect(run?.leaseOwner).toBeNull();
     expect((await env.fullRun()).counts).toMatchObject({ created: 1, unchanged: 1 });
   });
@@ -146,8 +164,15 @@ describe("provision on demand", () => {
   test("an alias another user holds is refused and named; dry run writes nothing", async () => {
     const env = await setup(directory(), { manageExistingUsers: true });
     const holder = await addUser(env.deps, env.tenantId, { email: "holder@acme.example" });
-    await env.deps.db.db.insert(userAliases).values({ tenantId: env.tenantId, userId: holder, alias: "ada" });
-    const dry = await provisionUser(env.ctx, env.connection.id, { externalId: "u1" }, { dryRun: true });
+    await env.deps.db.db
+      .insert(userAliases)
+      .values({ tenantId: env.tenantId, userId: holder, alias: "ada" });
+    const dry = await provisionUser(
+      env.ctx,
+      env.connection.id,
+      { externalId: "u1" },
+      { dryRun: true },
+    );
     expect(dry.run).toBeNull();
     expect(dry.explanation.aliases.refused).toEqual([
       { alias: "ada", ownerId: holder, ownerEmail: "holder@acme.example" },
@@ -171,11 +196,17 @@ describe("provision on demand", () => {
   test("a disabled account, a user out of scope, and an unknown user", async () => {
     const env = await setup(directory(), { users: "selectedGroups", groupIds: ["g-sales"] });
     const outside = await provisionUser(env.ctx, env.connection.id, { externalId: "u2" });
-    expect(outside).toMatchObject({ run: null, explanation: { inScope: false, rule: { code: "out_of_scope" } } });
+    expect(outside).toMatchObject({
+      run: null,
+      explanation: { inScope: false, rule: { code: "out_of_scope" } },
+    });
     expect(await env.userOf("u2")).toBeUndefined();
     const missing = provisionUser(env.ctx, env.connection.id, { email: "nobody@example.com" });
     await expect(missing).rejects.toMatchObject({ code: "not_found" });
-    const both = provisionUser(env.ctx, env.connection.id, { externalId: "u1", email: "u1@example.com" });
+    const both = provisionUser(env.ctx, env.connection.id, {
+      externalId: "u1",
+      email: "u1@example.com",
+    });
     await expect(both).rejects.toBeInstanceOf(DomainError);
 
     const all = await setup(directory());
@@ -190,7 +221,10 @@ describe("provision on demand", () => {
     const result = await provisionUser(env.ctx, env.connection.id, { externalId: "u4" });
     expect(result.explanation).toMatchObject({ action: "failed", failure: { code: "no_email" } });
     expect(result.run?.outcome).toBe("completed_with_errors");
-    const issues = await env.deps.db.db.select().from(syncRunIssues).where(eq(syncRunIssues.runId, result.run?.id ?? ""));
+    const issues = await env.deps.db.db
+      .select()
+      .from(syncRunIssues)
+      .where(eq(syncRunIssues.runId, result.run?.id ?? ""));
     expect(issues.map((issue) => issue.code)).toEqual(["no_email"]);
   });
 
@@ -202,7 +236,9 @@ describe("provision on demand", () => {
       trigger: "manual",
       triggeredBy: null,
     });
-    await expect(provisionUser(env.ctx, env.connection.id, { externalId: "u1" })).rejects.toMatchObject({
+    await expect(
+      provisionUser(env.ctx, env.connection.id, { externalId: "u1" }),
+    ).rejects.toMatchObject({
       code: "sync_in_progress",
     });
   });
@@ -243,7 +279,11 @@ describe("directory tools", () => {
     await addUser(env.deps, env.tenantId, { email: "local@acme.example" });
     const all = await listUsers(env.ctx, { limit: 2, sort: "email" });
     expect(all.total).toBe(4);
-    const second = await listUsers(env.ctx, { limit: 2, sort: "email", cursor: all.nextCursor as string });
+    const second = await listUsers(env.ctx, {
+      limit: 2,
+      sort: "email",
+      cursor: all.nextCursor as string,
+    });
     expect([...all.items, ...second.items].map((user) => user.email)).toEqual([
       "admin@acme.example",
       "local@acme.example",
@@ -252,24 +292,39 @@ describe("directory tools", () => {
     ]);
     const synced = await listUsers(env.ctx, { limit: 10, source: env.connection.id });
     expect(synced.total).toBe(2);
-    const local = await listUsers(env.ctx, { limit: 10, source: "application", signIn: "password" });
+    const local = await listUsers(env.ctx, {
+      limit: 10,
+      source: "application",
+      signIn: "password",
+    });
     expect(local.total).toBe(2);
     const desc = await listUsers(env.ctx, { limit: 10, sort: "email", order: "desc" });
     expect(desc.items[0]?.email).toBe("u2@example.com");
-    await env.deps.db.db.update(users).set({ deletedAt: new Date() }).where(eq(users.externalId, "u2"));
-    expect((await listUsers(env.ctx, { limit: 10, deleted: "only" })).items.map((u) => u.externalId)).toEqual(["u2"]);
+    await env.deps.db.db
+      .update(users)
+      .set({ deletedAt: new Date() })
+      .where(eq(users.externalId, "u2"));
+    expect(
+      (await listUsers(env.ctx, { limit: 10, deleted: "only" })).items.map((u) => u.externalId),
+    ).toEqual(["u2"]);
     expect((await listUsers(env.ctx, { limit: 10 })).total).toBe(3);
     expect((await listUsers(env.ctx, { limit: 10, deleted: "include" })).total).toBe(4);
   });
 
   test("a deletion is recorded in the user's history", async () => {
     const toy = directory();
-    const env = await setup(toy, { manageUserDeletion: true, deletionLimit: { percent: 100, minimum: 5 } });
+    const env = await setup(toy, {
+      manageUserDeletion: true,
+      deletionLimit: { percent: 100, minimum: 5 },
+    });
     await env.fullRun();
     toy.users = toy.users.filter((user) => user.externalId !== "u2");
     await env.fullRun();
     const gone = await env.userOf("u2");
-    const changes = await env.deps.db.db.select().from(userChanges).where(eq(userChanges.userId, gone?.id ?? ""));
+    const changes = await env.deps.db.db
+      .select()
+      .from(userChanges)
+      .where(eq(userChanges.userId, gone?.id ?? ""));
     expect(changes.map((change) => change.kind).sort()).toEqual(["created", "deleted"]);
   });
 });

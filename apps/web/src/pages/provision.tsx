@@ -56,9 +56,10 @@ export function ExplanationView({
   return (
     <section class="explanation card" aria-labelledby="explanation-title" data-testid="explanation">
       <h2 id="explanation-title" tabindex={-1}>
-        {dryRun ? "Would be " : ""}
-        {(ACTION_TITLE[explanation.action] ?? explanation.action).toLowerCase()}:{" "}
-        {user.displayName ?? user.email ?? user.externalId}
+        {dryRun
+          ? `Would be ${(ACTION_TITLE[explanation.action] ?? explanation.action).toLowerCase()}`
+          : (ACTION_TITLE[explanation.action] ?? explanation.action)}
+        : {user.displayName ?? user.email ?? user.externalId}
       </h2>
       <p data-testid="explanation-rule">
         <strong>Rule:</strong> {explanation.rule.text}
@@ -94,7 +95,7 @@ export function ExplanationView({
         </p>
       ) : null}
       {explanation.changes.length > 0 ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table data-testid="explanation-changes">
             <caption>Attributes, before → after</caption>
             <thead>
@@ -114,7 +115,7 @@ export function ExplanationView({
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       ) : explanation.inScope &&
         explanation.action !== "failed" &&
         explanation.action !== "skipped" ? (

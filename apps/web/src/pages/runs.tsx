@@ -16,7 +16,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
         <a href="#/sync">← User synchronization</a>
       </p>
       <h1>Runs</h1>
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+      <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
         <table>
           <caption class="sr-only">Runs, newest first</caption>
           <thead>
@@ -50,7 +50,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </main>
   );
 }
@@ -116,7 +116,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
       {run.failures.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table data-testid="failures">
             <thead>
               <tr>
@@ -137,13 +137,13 @@ export function RunDetailPage({ runId }: { runId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <h2>Warnings ({run.warnings.length})</h2>
       {run.warnings.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table>
             <thead>
               <tr>
@@ -160,7 +160,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </main>
   );

@@ -28,6 +28,7 @@ const SIGN_IN_LABEL: Record<string, string> = {
 /** The list's state, kept in the URL (`#/users?query=…&sort=…&cursor=…`) so a reload or a link keeps it. */
 type ListState = {
   query: string;
+  tag: string;
   source: string;
   signIn: string;
   deleted: string;
@@ -41,6 +42,7 @@ const readState = (): ListState => {
   const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
   return {
     query: params.get("query") ?? "",
+    tag: params.get("tag") ?? "",
     source: params.get("source") ?? "",
     signIn: params.get("signIn") ?? "",
     deleted: params.get("deleted") ?? "exclude",
@@ -54,6 +56,7 @@ const readState = (): ListState => {
 const writeState = (state: ListState) => {
   const params = new URLSearchParams();
   if (state.query) params.set("query", state.query);
+  if (state.tag) params.set("tag", state.tag);
   if (state.source) params.set("source", state.source);
   if (state.signIn) params.set("signIn", state.signIn);
   if (state.deleted !== "exclude") params.set("deleted", state.deleted);
@@ -99,7 +102,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
   useEffect(() => {
     writeState(state);
     const params = new URLSearchParams({ limit: String(PAGE) });
-    for (const key of ["query", "source", "signIn", "sort", "order", "cursor"] as const) {
+    for (const key of ["query", "tag", "source", "signIn", "sort", "order", "cursor"] as const) {
       if (state[key]) params.set(key, state[key]);
     }
     params.set("deleted", state.deleted);
@@ -144,6 +147,17 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
             value={typed}
             onInput={(event: Event) => setTyped((event.target as HTMLInputElement).value)}
           />
+        </div>
+        <div class="field">
+          <label for="user-tag">Tag</label>
+          <select
+            id="user-tag"
+            value={state.tag}
+            onChange={(event: Event) => change({ tag: (event.target as HTMLSelectElement).value })}
+          >
+            <option value="">All users</option>
+            <option value="AD synced">AD synced</option>
+          </select>
         </div>
         <div class="field">
           <label for="user-source">Source</label>
@@ -208,7 +222,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
                 type="button"
                 onClick={() => {
                   setTyped("");
-                  change({ query: "", source: "", signIn: "", deleted: "exclude" });
+                  change({ query: "", tag: "", source: "", signIn: "", deleted: "exclude" });
                 }}
               >
                 Clear the filters
@@ -221,7 +235,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           )}
         </div>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table data-testid="users">
             <caption class="sr-only">Users</caption>
             <thead>
@@ -259,7 +273,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <div class="actions">
         <button
@@ -449,7 +463,7 @@ export function GroupsPage() {
       <h1>Groups</h1>
       <p class="muted">Directory groups selected on a connection, with their nested members.</p>
       {groups && groups.length === 0 ? <p class="muted">No synchronized groups.</p> : null}
-      <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+      <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
         <table>
           <caption class="sr-only">Synchronized groups</caption>
           <thead>
@@ -471,7 +485,7 @@ export function GroupsPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </main>
   );
 }
@@ -512,7 +526,7 @@ export function GroupMembersPage({ groupId }: { groupId: string }) {
       {members.length === 0 ? (
         <p class="muted">No synchronized user is in this group.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Scrollable table">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table data-testid="group-members">
             <caption class="sr-only">Members</caption>
             <thead>
@@ -534,7 +548,7 @@ export function GroupMembersPage({ groupId }: { groupId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </main>
   );
