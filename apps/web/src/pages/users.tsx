@@ -207,7 +207,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
       </section>
       <p aria-live="polite" data-testid="user-total">
         {page
-          ? `${page.total} user${page.total === 1 ? "" : "s"}${filtered ? " match" : ""}`
+          ? `${page.total} user${page.total === 1 ? "" : "s"}${filtered ? (page.total === 1 ? " matches" : " match") : ""}`
           : "Loading…"}
         {page && page.total > PAGE
           ? ` · page ${state.page} of ${Math.ceil(page.total / PAGE)}`
