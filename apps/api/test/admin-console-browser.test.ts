@@ -263,6 +263,20 @@ describe("the admin console in a real browser", () => {
       await page.getByRole("link").filter({ hasText: /\d/ }).first().click();
       await page.getByRole("heading", { name: /Run of/ }).waitFor();
       await expectAccessible(page, "run detail");
+      // 12. Any failed user of a run, explained: what the run recorded, and why.
+      const runs = await api.call("GET", `/api/user-sync/connections/${connectionId}/runs`, {
+        token: admin.token,
+      });
+      const full = runs.json.items.find((run: { trigger: string }) => run.trigger === "manual");
+      await page.goto(`${base}/#/runs/${full.id}`);
+      await page
+        .getByRole("link", { name: /^Why: / })
+        .first()
+        .click();
+      await page.getByRole("heading", { name: "Why this user?" }).waitFor();
+      await page.getByTestId("run-recorded").filter({ hasText: "failure" }).waitFor();
+      await page.getByTestId("explanation-rule").waitFor();
+      await expectAccessible(page, "a run's user explained");
 
       // 6. The settings form: Edit puts the keyboard in it; every error at once, the first focused.
       await page.goto(`${base}/#/sync`);

@@ -4,7 +4,7 @@ import { api } from "./api.ts";
 import { AccountPage, type Me } from "./pages/account.tsx";
 import { LoginPage } from "./pages/login.tsx";
 import { Navbar } from "./pages/navbar.tsx";
-import { ProvisionPage } from "./pages/provision.tsx";
+import { ProvisionPage, RunUserPage } from "./pages/provision.tsx";
 import { RunDetailPage, RunsPage } from "./pages/runs.tsx";
 import { SyncPage } from "./pages/sync.tsx";
 import { GroupMembersPage, GroupsPage, UserDetailPage, UsersPage } from "./pages/users.tsx";
@@ -32,6 +32,13 @@ function routeOf(hash: string, me: Me, onSignOut: () => void): { title: string; 
     return { title: "User synchronization", page: <SyncPage /> };
   const runs = /^#\/connections\/([^/]+)\/runs$/.exec(path);
   if (runs?.[1]) return { title: "Runs", page: <RunsPage connectionId={runs[1]} /> };
+  const runUser = /^#\/runs\/([^/]+)\/users\/([^/]+)$/.exec(path);
+  if (runUser?.[1] && runUser[2] && canSync) {
+    return {
+      title: "Why this user",
+      page: <RunUserPage runId={runUser[1]} externalId={decodeURIComponent(runUser[2])} />,
+    };
+  }
   const run = /^#\/runs\/([^/]+)$/.exec(path);
   if (run?.[1]) return { title: "Run details", page: <RunDetailPage runId={run[1]} /> };
   const user = /^#\/users\/([^/]+)$/.exec(path);

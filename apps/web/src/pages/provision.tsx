@@ -285,3 +285,59 @@ export function ProvisionPage({ connectionId }: { connectionId: string | null })
     </main>
   );
 }
+
+type RunExplanation = {
+  run: Run;
+  recorded: {
+    userId: string | null;
+    changes: { kind: string; at: string }[];
+    issues: { kind: string; code: string; message: string }[];
+  };
+  now: Explanation;
+};
+
+/** One user of a run: what the run recorded for it, and how the rules decide it now. */
+export function RunUserPage({ runId, externalId }: { runId: string; externalId: string }) {
+  const [answer, setAnswer] = useState<RunExplanation | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    api<RunExplanation>(
+      "GET",
+      `/api/user-sync/runs/${runId}/explain?externalId=${encodeURIComponent(externalId)}`,
+    ).then(setAnswer, (error: Error) => setProblem(error.message));
+  }, [runId, externalId]);
+  return (
+    <main>
+      <p>
+        <a href={`#/runs/${runId}`}>← Run details</a>
+      </p>
+      <h1>Why this user?</h1>
+      {problem ? <p class="alert error">{problem}</p> : null}
+      {!answer && !problem ? <p class="muted">Reading the user from the directory…</p> : null}
+      {answer ? (
+        <>
+          <h2>What this run recorded</h2>
+          {answer.recorded.changes.length === 0 && answer.recorded.issues.length === 0 ? (
+            <p class="muted">The run neither changed this user nor recorded a problem.</p>
+          ) : (
+            <ul data-testid="run-recorded">
+              {answer.recorded.changes.map((change) => (
+                <li>{change.kind}</li>
+              ))}
+              {answer.recorded.issues.map((issue) => (
+                <li>
+                  {issue.kind}: {issue.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <p class="muted">
+            Below: the same rules applied to the user as the directory has it now (the run's own
+            moment cannot be replayed; nothing is written).
+          </p>
+          <ExplanationView explanation={answer.now} dryRun={true} />
+        </>
+      ) : null}
+    </main>
+  );
+}

@@ -132,7 +132,20 @@ export function RunDetailPage({ runId }: { runId: string }) {
                   <td>{f.displayName ?? "—"}</td>
                   <td>{f.email ?? "—"}</td>
                   <td class="mono">{f.externalId}</td>
-                  <td>{f.reason}</td>
+                  <td>
+                    {f.reason}
+                    {f.externalId ? (
+                      <>
+                        {" "}
+                        <a
+                          href={`#/runs/${run.id}/users/${encodeURIComponent(f.externalId)}`}
+                          aria-label={`Why: ${f.email ?? f.displayName ?? f.externalId}`}
+                        >
+                          Why?
+                        </a>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
