@@ -12,6 +12,7 @@ import { directorySignInRoutes } from "./routes/directory-sign-in.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operatorRoutes } from "./routes/operator.ts";
 import { userSyncRoutes } from "./routes/user-sync.ts";
+import { userSyncDirectoryRoutes } from "./routes/user-sync-directory.ts";
 import { webRoutes } from "./routes/web.ts";
 
 export type AppOptions = {
@@ -107,6 +108,7 @@ export function createApp(options: AppOptions) {
   });
   directorySignInRoutes(app, { publicUrl: publicBase });
   userSyncRoutes(app);
+  userSyncDirectoryRoutes(app);
   operatorRoutes(app, { operatorToken: options.operatorToken, localOutbox: options.localOutbox });
 
   app.doc31("/api/openapi.json", {

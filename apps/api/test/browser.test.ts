@@ -82,7 +82,9 @@ describe("admin UI in a real browser", () => {
     await page.getByLabel("Application (client) ID").fill("not-a-guid");
     await page.getByLabel("Directory (tenant) ID").fill(api.entra.tenantId);
     await page.getByLabel("Groups", { exact: true }).selectOption("selected");
-    await page.getByLabel("Ids").fill(`${api.entra.groups.nestedRoot}, ${api.entra.groups.sample}`);
+    await page
+      .getByLabel("Groups to synchronize")
+      .fill(`${api.entra.groups.nestedRoot}, ${api.entra.groups.sample}`);
     await page.getByLabel("Application secret (client secret value)").fill("a-wrong-secret");
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator(".field-error").first().waitFor();
@@ -149,7 +151,7 @@ describe("admin UI in a real browser", () => {
     // The users appear, filterable by tag.
     await page.goto(`${base}/#/users`);
     await page.getByLabel("Tag").selectOption("AD synced");
-    await page.getByTestId("users").getByText("Directory (microsoft)").first().waitFor();
+    await page.getByTestId("users").getByText("Microsoft Entra ID (Microsoft)").first().waitFor();
     await shoot(page, "users-desktop");
 
     // Phone width: the same pages stay usable.

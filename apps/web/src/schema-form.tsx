@@ -1,4 +1,6 @@
 import type { JsonSchema } from "./api.ts";
+import { AliasExample } from "./pages/sync/alias-example.tsx";
+import { GroupPicker } from "./pages/sync/group-picker.tsx";
 
 /** "selectedGroups" → "Selected groups": readable labels for enum values and consts. */
 export const humanize = (value: string) => {
@@ -15,14 +17,17 @@ type FieldProps = {
   onChange: (value: unknown) => void;
   errors: FieldErrors;
   required?: boolean;
+  /** The saved connection the form edits (null while creating): the directory tools need it. */
+  connectionId?: string | null;
 };
 
-const idOf = (path: string[]) => `field-${path.join("-")}`;
+export const idOf = (path: string[]) => `field-${path.join("-")}`;
 
+/** The field's error, next to it; the input points at it with aria-describedby. */
 function ErrorText({ path, errors }: { path: string[]; errors: FieldErrors }) {
   const message = errors[path.join(".")];
   return message ? (
-    <p class="field-error" id={`${idOf(path)}-error`} role="alert">
+    <p class="field-error" id={`${idOf(path)}-error`}>
       {message}
     </p>
   ) : null;
@@ -52,7 +57,8 @@ const Help = ({ schema }: { schema: JsonSchema }) =>
  * One settings field rendered from its JSON Schema: checkbox, select, one-of switch,
  * comma-separated list, nested group or text — so a new connector needs no UI code.
  */
-export function SchemaField({ path, schema, value, onChange, errors, required }: FieldProps) {
+export function SchemaField(props: FieldProps) {
+  const { path, schema, value, onChange, errors, required, connectionId } = props;
   const id = idOf(path);
   const invalid = errors[path.join(".")] ? "true" : undefined;
   const described = invalid ? `${id}-error` : undefined;
@@ -92,6 +98,7 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
               onChange={(next) => onChange({ ...current, [name]: next })}
               errors={errors}
               required={chosen?.required?.includes(name)}
+              connectionId={connectionId}
             />
           ))}
         <ErrorText path={path} errors={errors} />
@@ -133,6 +140,7 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
               value={current[name]}
               onChange={(next) => onChange({ ...current, [name]: next })}
               errors={errors}
+              connectionId={connectionId}
             />
           ))}
         </div>
@@ -159,6 +167,28 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
     );
   }
 
+  if (
+    schema.type === "array" &&
+    (schema as { "x-picker"?: string })["x-picker"] === "directory-groups" &&
+    connectionId
+  ) {
+    return (
+      <div class="field">
+        <GroupPicker
+          id={id}
+          label={schema.title ?? humanize(path.at(-1) ?? "")}
+          help={schema.description}
+          connectionId={connectionId}
+          value={Array.isArray(value) ? (value as string[]) : []}
+          onChange={onChange}
+          invalid={!!invalid}
+          describedBy={described}
+        />
+        <ErrorText path={path} errors={errors} />
+      </div>
+    );
+  }
+
   if (schema.type === "array") {
     const list = Array.isArray(value) ? (value as string[]) : [];
     return (
@@ -171,8 +201,8 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
           placeholder={
             schema.items?.format === "uuid" ? "GUIDs, separated by commas" : "Separated by commas"
           }
+          aria-describedby={[described, `${id}-help`].filter(Boolean).join(" ")}
           aria-invalid={invalid}
-          aria-describedby={described}
           onChange={(event: Event) =>
             onChange(
               (event.target as HTMLInputElement).value
@@ -182,14 +212,19 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
             )
           }
         />
+        {schema.description ? (
+          <p class="help" id={`${id}-help`}>
+            {(schema as { "x-picker"?: string })["x-picker"]
+              ? `${schema.description} Save the connection's credentials first to search groups by name.`
+              : schema.description}
+          </p>
+        ) : null}
         <ErrorText path={path} errors={errors} />
         {Object.entries(errors)
           .filter(([key]) => key.startsWith(`${path.join(".")}.`))
           .slice(0, 1)
           .map(([, message]) => (
-            <p class="field-error" role="alert">
-              {message}
-            </p>
+            <p class="field-error">{message}</p>
           ))}
       </div>
     );
@@ -204,17 +239,26 @@ export function SchemaField({ path, schema, value, onChange, errors, required }:
         type={numeric ? "number" : "text"}
         min={schema.minimum}
         max={schema.maximum !== undefined && schema.maximum < 1e9 ? schema.maximum : undefined}
-        value={value === undefined || value === null ? String(schema.default ?? "") : String(value)}
+        value={
+          value === null ? "" : value === undefined ? String(schema.default ?? "") : String(value)
+        }
         placeholder={schema.format === "uuid" ? "00000000-0000-0000-0000-000000000000" : undefined}
         aria-invalid={invalid}
         aria-describedby={described}
-        onChange={(event: Event) => {
+        onInput={(event: Event) => {
           const raw = (event.target as HTMLInputElement).value;
-          onChange(numeric ? Number(raw) : raw.trim());
+          // A cleared number is "no value" (an error naming the default), never 0.
+          onChange(numeric ? (raw.trim() === "" ? null : Number(raw)) : raw.trim());
         }}
       />
       <Help schema={schema} />
       <ErrorText path={path} errors={errors} />
+      {path.at(-1) === "aliasTemplate" ? (
+        <AliasExample
+          connectionId={connectionId ?? null}
+          template={typeof value === "string" ? value : String(schema.default ?? "")}
+        />
+      ) : null}
     </div>
   );
 }
@@ -225,6 +269,7 @@ export function SchemaForm(props: {
   value: Record<string, unknown>;
   onChange: (value: Record<string, unknown>) => void;
   errors: FieldErrors;
+  connectionId?: string | null;
 }) {
   return (
     <div class="schema-form">
@@ -236,6 +281,7 @@ export function SchemaForm(props: {
           onChange={(next) => props.onChange({ ...props.value, [name]: next })}
           errors={props.errors}
           required={props.schema.required?.includes(name)}
+          connectionId={props.connectionId}
         />
       ))}
     </div>

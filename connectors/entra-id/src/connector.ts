@@ -7,8 +7,11 @@ import {
   type DirectoryGroup,
   type DirectoryUser,
   defineConnector,
+  type GroupMatch,
   type Input,
+  MAX_GROUP_MATCHES,
   type ReadInput,
+  type SingleUser,
 } from "@roster/connector-kit";
 import { z } from "zod";
 import { entraChanges } from "./changes.ts";
@@ -156,6 +159,90 @@ export function entraId(options: EntraOptions = {}): Connector<typeof entraSetti
       readUsers,
       select: selectOf,
     }),
+
+    /**
+     * Groups by name: `$search="displayName:…"` matches a word of the name that starts with
+     * the query, and needs `ConsistencyLevel: eventual`
+     * (learn.microsoft.com/graph/search-query-parameter#using-search-on-directory-object-collections).
+     */
+    async searchGroups(input, query): Promise<GroupMatch[]> {
+      const graph = session(input);
+      const select = "$select=id,displayName,description,mail";
+      // Inside the quoted $search value, `"` and `\` are escaped with a backslash.
+      const term = query.trim().replace(/["\\]/g, (character) => `\\${character}`);
+      const url = term
+        ? `/groups?$search=${encodeURIComponent(`"displayName:${term}"`)}&${select}&$top=${MAX_GROUP_MATCHES}`
+        : `/groups?${select}&$top=${MAX_GROUP_MATCHES}`;
+      try {
+        const page = (await graph.client.api(url).headers(ADVANCED).get()) as {
+          value: {
+            id: string;
+            displayName: string | null;
+            description?: string | null;
+            mail?: string | null;
+          }[];
+        };
+        return page.value
+          .map((group) => ({
+            externalId: group.id,
+            name: group.displayName ?? group.id,
+            detail: group.mail ?? group.description ?? null,
+          }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+      } catch (error) {
+        throw toConnectorError(error, GROUP_PERMISSION);
+      }
+    },
+
+    /**
+     * One user: `GET /users/{id}`, or by email `$filter=mail eq '…'` then
+     * `userPrincipalName eq '…'` (learn.microsoft.com/graph/api/user-get,
+     * learn.microsoft.com/graph/filter-query-parameter). In scope for selected groups when
+     * `checkMemberGroups` finds a selected group among its transitive groups
+     * (learn.microsoft.com/graph/api/directoryobject-checkmembergroups, 20 ids a call).
+     */
+    async readUser(input, key): Promise<SingleUser | null> {
+      const graph = session(input);
+      const select = selectOf(input.fields);
+      let found: Parameters<typeof toDirectoryUser>[0] | null = null;
+      try {
+        if ("externalId" in key) {
+          found = await graph.client
+            .api(`/users/${encodeURIComponent(key.externalId)}?$select=${select}`)
+            .get()
+            .catch((error: unknown) => {
+              if (isNotFound(error)) return null;
+              throw error;
+            });
+        } else {
+          const literal = `'${key.email.replaceAll("'", "''")}'`;
+          for (const property of ["mail", "userPrincipalName"]) {
+            const page = (await graph.client
+              .api(
+                `/users?$filter=${encodeURIComponent(`${property} eq ${literal}`)}&$select=${select}&$top=2`,
+              )
+              .get()) as { value: Parameters<typeof toDirectoryUser>[0][] };
+            found = page.value[0] ?? null;
+            if (found) break;
+          }
+        }
+        if (!found) return null;
+        const { settings } = input;
+        let inScope = settings.users === "all" || settings.groups.mode === "none";
+        if (!inScope && settings.groups.mode === "selected") {
+          for (let start = 0; start < settings.groups.ids.length && !inScope; start += 20) {
+            const groupIds = settings.groups.ids.slice(start, start + 20);
+            const answer = (await graph.client
+              .api(`/users/${found.id}/checkMemberGroups`)
+              .post({ groupIds })) as { value: string[] };
+            inScope = answer.value.length > 0;
+          }
+        }
+        return { user: toDirectoryUser(found, input.fields), inScope };
+      } catch (error) {
+        throw toConnectorError(error, USER_PERMISSION);
+      }
+    },
 
     async readGroups(input, ids): Promise<DirectoryGroup[]> {
       const groupReader = reader(input, GROUP_PERMISSION);

@@ -62,7 +62,8 @@ export const entraSettings = z
             // Each id costs Graph calls on every connect and run: read each group once.
             .transform((ids) => [...new Set(ids)])
             .meta({
-              title: "Group object IDs",
+              "x-picker": "directory-groups",
+              title: "Groups to synchronize",
               description: "Up to 50 groups; members of groups nested in them are included.",
             }),
         }),
@@ -70,7 +71,7 @@ export const entraSettings = z
       .default({ mode: "none" })
       .meta({
         title: "Groups",
-        description: "None, or the object ids of the groups to synchronize.",
+        description: "None, or the groups to synchronize.",
       }),
     users: z.enum(["selectedGroups", "all"]).default("all").meta({
       title: "Users",

@@ -7,7 +7,10 @@ import {
   type DirectoryGroup,
   type DirectoryUser,
   defineConnector,
+  type GroupMatch,
   type Input,
+  MAX_GROUP_MATCHES,
+  type SingleUser,
 } from "@roster/connector-kit";
 import {
   GOOGLE_TOKEN_URL,
@@ -226,6 +229,76 @@ export function googleWorkspace(options: GoogleOptions = {}): Connector<typeof g
         const users = fresh(page.filter((user) => members.has(String(user.id))));
         if (users.length > 0) yield users.map(toUser);
       }
+    },
+
+    /**
+     * Groups whose name or email starts with the query: two `groups.list` searches
+     * (`name:'…*'`, then `email:…*`; clauses in one query would be ANDed), as
+     * developers.google.com/workspace/admin/directory/v1/guides/search-groups describes.
+     */
+    async searchGroups(input, query): Promise<GroupMatch[]> {
+      const { directory, context } = session(input);
+      const customer = input.settings.customerId;
+      const term = query.trim().replace(/['\\]/g, (character) => `\\${character}`);
+      const searches = term ? [`name:'${term}*'`, `email:'${term}*'`] : [undefined];
+      const found = new Map<string, GroupMatch>();
+      for (const search of searches) {
+        const answer = await call(context, "groups.list", () =>
+          directory.groups.list({
+            customer,
+            maxResults: MAX_GROUP_MATCHES,
+            ...(search ? { query: search } : {}),
+          }),
+        );
+        for (const group of answer.groups ?? []) {
+          if (!group.id || found.has(group.id)) continue;
+          found.set(group.id, {
+            externalId: group.id,
+            name: group.name ?? group.email ?? group.id,
+            detail: group.email ?? null,
+          });
+        }
+      }
+      return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    /**
+     * One user by id or primary/alias email (`users.get`); in scope for org units when its
+     * `orgUnitPath` is one of them or below, for selected groups when `members.hasMember`
+     * (nested membership included) says so for one of them.
+     */
+    async readUser(input, key): Promise<SingleUser | null> {
+      const { directory, context } = session(input);
+      const { settings } = input;
+      const fields = [...input.fields, ...customSchemaFields(settings.aliasTemplate)];
+      const projection = customSchemaFields(settings.aliasTemplate).length > 0 ? "full" : "basic";
+      const userKey = "externalId" in key ? key.externalId : key.email;
+      let user: admin_directory_v1.Schema$User;
+      try {
+        user = await call(context, "users.get", () => directory.users.get({ userKey, projection }));
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+      let inScope = settings.users === "all";
+      if (settings.users === "orgUnits") {
+        const path = user.orgUnitPath ?? "/";
+        inScope = settings.orgUnits.some(
+          (unit) => unit === "/" || path === unit || path.startsWith(`${unit}/`),
+        );
+      }
+      if (settings.users === "selectedGroups") {
+        for (const groupKey of settings.groups) {
+          const answer = await call(context, "members.hasMember", () =>
+            directory.members.hasMember({ groupKey, memberKey: String(user.id) }),
+          );
+          if (answer.isMember) {
+            inScope = true;
+            break;
+          }
+        }
+      }
+      return { user: toDirectoryUser(user, fields), inScope };
     },
 
     async readGroups(input, ids): Promise<DirectoryGroup[]> {

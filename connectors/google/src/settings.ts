@@ -116,6 +116,7 @@ export const googleSettings = z
       .transform((keys) => uniqueBy(keys, (key) => (key.includes("@") ? key.toLowerCase() : key)))
       .default([])
       .meta({
+        "x-picker": "directory-groups",
         title: "Groups",
         description:
           "Group email addresses or ids: synchronized as application groups, and read for Users: Selected groups.",

@@ -1,6 +1,12 @@
 import type { z } from "zod";
 import type { ChangeStream } from "./changes.ts";
-import { cleanChangePages, cleanDirectoryGroup, cleanUserPages } from "./directory-text.ts";
+import {
+  cleanChangePages,
+  cleanDirectoryGroup,
+  cleanDirectoryUser,
+  cleanGroupMatch,
+  cleanUserPages,
+} from "./directory-text.ts";
 import type { ConnectErrorCode } from "./errors.ts";
 import type { SignInProvider } from "./sign-in.ts";
 
@@ -46,6 +52,23 @@ export type DirectoryGroup = {
   /** External ids of every user in the group or in a group nested in it, each once. */
   memberIds: readonly string[];
 };
+
+/** A directory group found by a search: enough to pick it by name. */
+export type GroupMatch = {
+  externalId: string;
+  name: string;
+  /** Something that tells two groups of the same name apart (an email, a description). */
+  detail: string | null;
+};
+
+/** Which single user `readUser` reads: the directory id, or an email address. */
+export type UserKey = { externalId: string } | { email: string };
+
+/** One user read on its own, and whether a run would read it. */
+export type SingleUser = { user: DirectoryUser; inScope: boolean };
+
+/** Most groups `searchGroups` returns: a picker shows a short list, the admin types more. */
+export const MAX_GROUP_MATCHES = 20;
 
 /** Options every call receives. */
 export type Input<S> = {
@@ -97,6 +120,18 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   /** Reads the given groups with their transitive user members; throws `ConnectorError` on failure. */
   readGroups(input: Input<z.output<S>>, ids: readonly string[]): Promise<DirectoryGroup[]>;
   /**
+   * Optional: groups whose name starts with `query` (a word of it, where the directory
+   * searches by word), at most `MAX_GROUP_MATCHES`, for the settings form's group picker.
+   * Throws `ConnectorError` on failure.
+   */
+  searchGroups?(input: Input<z.output<S>>, query: string): Promise<GroupMatch[]>;
+  /**
+   * Optional: one user of the directory by id or email, as `readUsers` would yield it, and
+   * whether the settings' scope (all users, selected groups, org units) includes it; `null`
+   * when the directory has no such user (provision on demand). Throws `ConnectorError`.
+   */
+  readUser?(input: ReadInput<z.output<S>>, key: UserKey): Promise<SingleUser | null>;
+  /**
    * Sign in through the directory (spec §4.10): present when the directory can sign its
    * synced users in with OpenID Connect. Its `id` must equal `signIn`.
    */
@@ -127,6 +162,17 @@ export function defineConnector<S extends z.ZodObject>(connector: Connector<S>):
     readGroups: async (input, ids) =>
       (await connector.readGroups(input, ids)).map(cleanDirectoryGroup),
   };
+  const { searchGroups, readUser } = connector;
+  if (searchGroups) {
+    safe.searchGroups = async (input, query) =>
+      (await searchGroups(input, query)).slice(0, MAX_GROUP_MATCHES).map(cleanGroupMatch);
+  }
+  if (readUser) {
+    safe.readUser = async (input, key) => {
+      const found = await readUser(input, key);
+      return found ? { user: cleanDirectoryUser(found.user), inScope: found.inScope } : null;
+    };
+  }
   guarded.add(safe);
   return safe;
 }

@@ -6,7 +6,7 @@
  * its control characters (NUL included) and is capped in length.
  */
 import type { ChangeStream } from "./changes.ts";
-import type { ConnectorLogger, DirectoryGroup, DirectoryUser } from "./connector.ts";
+import type { ConnectorLogger, DirectoryGroup, DirectoryUser, GroupMatch } from "./connector.ts";
 
 /** Longest given name, surname or display name kept, in code points. */
 export const MAX_NAME_LENGTH = 256;
@@ -92,6 +92,14 @@ export function cleanDirectoryGroup(group: DirectoryGroup): DirectoryGroup {
     externalId: cleanText(group.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
     name: cleanText(group.name, MAX_NAME_LENGTH) ?? "",
     memberIds: group.memberIds.map((id) => cleanText(id, MAX_ATTRIBUTE_LENGTH) ?? ""),
+  };
+}
+
+export function cleanGroupMatch(group: GroupMatch): GroupMatch {
+  return {
+    externalId: cleanText(group.externalId, MAX_ATTRIBUTE_LENGTH) ?? "",
+    name: cleanText(group.name, MAX_NAME_LENGTH) ?? "",
+    detail: cleanText(group.detail, MAX_NAME_LENGTH),
   };
 }
 

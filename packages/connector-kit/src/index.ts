@@ -3,6 +3,7 @@ export * from "./changes.ts";
 export * from "./connector.ts";
 export * from "./directory-text.ts";
 export * from "./errors.ts";
+export * from "./plain-issues.ts";
 export * from "./registry.ts";
 export * from "./sign-in.ts";
 export * from "./sync-options.ts";

@@ -359,3 +359,41 @@ describe("delta", () => {
     expect([error.statusCode, error.code]).toEqual([400, "syncStateNotFound"]);
   });
 });
+
+describe("group search and membership checks", () => {
+  test("$search on groups needs ConsistencyLevel: eventual and a quoted clause", async () => {
+    const refused = (await graph()
+      .api(`/groups?$search=${encodeURIComponent('"displayName:pilot"')}`)
+      .get()
+      .catch((error: GraphError) => error)) as GraphError;
+    expect(refused.statusCode).toBe(400);
+    expect(refused.code).toBe("Request_UnsupportedQuery");
+    const unquoted = (await graph()
+      .api("/groups?$search=displayName:pilot")
+      .header("ConsistencyLevel", "eventual")
+      .get()
+      .catch((error: GraphError) => error)) as GraphError;
+    expect(unquoted.statusCode).toBe(400);
+    const found = await graph()
+      .api(`/groups?$search=${encodeURIComponent('"displayName:pil"')}&$select=id,displayName`)
+      .header("ConsistencyLevel", "eventual")
+      .get();
+    expect(found.value.map((group: { id: string }) => group.id)).toEqual([tenant.groups.sample]);
+  });
+
+  test("checkMemberGroups answers nested membership, at most 20 ids", async () => {
+    const directory = sim.directory.find(tenant.tenantId);
+    const deep = directory?.groups
+      .get(tenant.groups.nestedGrandchild)
+      ?.memberIds.find((id) => directory.getUser(id)) as string;
+    const answer = await graph()
+      .api(`/users/${deep}/checkMemberGroups`)
+      .post({ groupIds: [tenant.groups.nestedRoot, tenant.groups.sample] });
+    expect(answer.value).toContain(tenant.groups.nestedRoot);
+    const tooMany = (await graph()
+      .api(`/users/${deep}/checkMemberGroups`)
+      .post({ groupIds: Array.from({ length: 21 }, () => tenant.groups.sample) })
+      .catch((error: GraphError) => error)) as GraphError;
+    expect(tooMany.statusCode).toBe(400);
+  });
+});

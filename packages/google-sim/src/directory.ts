@@ -147,6 +147,62 @@ export function directoryRoutes(deps: DirectoryDeps) {
     }),
   );
 
+  /**
+   * `groups.list` (developers.google.com/workspace/admin/directory/reference/rest/v1/groups/list)
+   * with `query` as developers.google.com/workspace/admin/directory/v1/guides/search-groups
+   * describes it: `name` and `email` clauses, `=` exact or `:{PREFIX}*`, joined by AND;
+   * `customer` or `domain` required; at most 200 a page; ordered by email.
+   */
+  app.get(
+    "/admin/directory/v1/groups",
+    handle(GROUP_SCOPES, (c, { workspace }) => {
+      const query = c.req.query();
+      if (!query.customer && !query.domain) throw badRequest();
+      if (
+        query.customer &&
+        query.customer !== "my_customer" &&
+        query.customer !== workspace.customerId
+      ) {
+        throw notAuthorized();
+      }
+      const maxResults = range(query.maxResults, 200, 200);
+      const filter = parseGroupQuery(query.query ?? "");
+      const matching = [...workspace.groups.values()]
+        .filter(filter)
+        .sort((a, b) => (a.email < b.email ? -1 : 1));
+      const fingerprint = etag(["groups", query.customer, query.domain, query.query]);
+      const { offset, page } = readPageToken(query.pageToken, fingerprint);
+      checkPage(page);
+      const groups = matching.slice(offset, offset + maxResults).map(groupResource);
+      const next = offset + maxResults < matching.length;
+      return {
+        kind: "admin#directory#groups",
+        etag: etag([fingerprint, offset]),
+        ...(groups.length > 0 ? { groups } : {}),
+        ...(next ? { nextPageToken: pageToken(offset + maxResults, page + 1, fingerprint) } : {}),
+      };
+    }),
+  );
+
+  /**
+   * `members.hasMember`: direct or nested membership of a user in a group
+   * (developers.google.com/workspace/admin/directory/reference/rest/v1/members/hasMember).
+   */
+  app.get(
+    "/admin/directory/v1/groups/:groupKey/hasMember/:memberKey",
+    handle(MEMBER_SCOPES, (c, { workspace }) => {
+      const group = workspace.findGroup(decodeURIComponent(c.req.param("groupKey") ?? ""));
+      if (!group) throw notFound("groupKey");
+      const user = workspace.findUser(decodeURIComponent(c.req.param("memberKey") ?? ""));
+      if (!user) throw notFound("memberKey");
+      const isMember = derivedMembers(workspace, group).some(
+        (member) =>
+          member.id === user.id || member.email.toLowerCase() === user.primaryEmail.toLowerCase(),
+      );
+      return { isMember };
+    }),
+  );
+
   app.get(
     "/admin/directory/v1/groups/:groupKey",
     handle(GROUP_SCOPES, (c, { workspace }) => {
@@ -321,6 +377,29 @@ function userResource(
     includeInGlobalAddressList: true,
     ...(customSchemas && Object.keys(customSchemas).length > 0 ? { customSchemas } : {}),
   };
+}
+
+/** A `groups.list` query: `name`/`email` clauses with `=` (exact) or `:prefix*`, all of them. */
+function parseGroupQuery(query: string): (group: SimGroup) => boolean {
+  const clause = /(\w+)\s*([=:])\s*('((?:[^'\\]|\\.)*)'|(\S+))/g;
+  const clauses = [...query.matchAll(clause)];
+  const consumed = clauses.map((match) => match[0]).join("");
+  if (consumed.replace(/\s/g, "").length !== query.replace(/\s/g, "").length) {
+    throw badRequest("Invalid query", "invalid");
+  }
+  const tests = clauses.map((match) => {
+    const field = match[1] ?? "";
+    const operator = match[2];
+    const raw = (match[4] ?? match[5] ?? "").replace(/\\(.)/g, "$1");
+    if (field !== "name" && field !== "email") throw badRequest("Invalid query", "invalid");
+    const read = (group: SimGroup) => (field === "name" ? group.name : group.email).toLowerCase();
+    if (operator === "=") return (group: SimGroup) => read(group) === raw.toLowerCase();
+    // `:` is only a prefix match, written with a trailing `*`.
+    if (!raw.endsWith("*")) throw badRequest("Invalid query", "invalid");
+    const prefix = raw.slice(0, -1).toLowerCase();
+    return (group: SimGroup) => read(group).startsWith(prefix);
+  });
+  return (group) => tests.every((test) => test(group));
 }
 
 function groupResource(group: SimGroup) {

@@ -50,7 +50,7 @@ export class ApiFailure extends Error {
   }
 }
 
-export const notFound = (what: "userKey" | "groupKey") =>
+export const notFound = (what: "userKey" | "groupKey" | "memberKey") =>
   new ApiFailure(404, "notFound", `Resource Not Found: ${what}`);
 
 /** A subject that is not an administrator, or a customer that is not the subject's. */

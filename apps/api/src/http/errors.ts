@@ -1,3 +1,4 @@
+import { plainIssueMessage } from "@roster/connector-kit";
 import { DomainError, type DomainErrorCode } from "@roster/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -35,8 +36,12 @@ export const errorBody = (code: string, message: string, details?: unknown) => (
   error: details === undefined ? { code, message } : { code, message, details },
 });
 
+/** Each field's problem in plain words (never "expected array, received undefined"). */
 export const zodDetails = (error: ZodError) =>
-  error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+  error.issues.map((issue) => ({
+    path: issue.path.map(String),
+    message: plainIssueMessage(issue as Parameters<typeof plainIssueMessage>[0]),
+  }));
 
 /** Every error leaves in the contract's shape; an unexpected one as `internal`, without a stack. */
 export function handleError(error: Error, c: Context<AppEnv>) {

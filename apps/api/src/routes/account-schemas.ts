@@ -55,6 +55,18 @@ export const UserQuery = z.object({
   query: z.string().max(200).optional(),
   tag: z.string().max(100).optional(),
   includeDeleted: z.enum(["true", "false"]).optional(),
+  deleted: z
+    .enum(["exclude", "include", "only"])
+    .optional()
+    .meta({ description: "Soft-deleted users: left out (default), included, or only them" }),
+  source: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({ description: "A connection id, or `application` for users created in Roster" }),
+  signIn: z.enum(["password", "microsoft", "google"]).optional(),
+  sort: z.enum(["created", "name", "email"]).optional(),
+  order: z.enum(["asc", "desc"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),
 });
@@ -86,3 +98,23 @@ export const NotificationSchema = z
     readAt: Timestamp.nullable(),
   })
   .openapi("Notification");
+
+export const UserHistorySchema = z
+  .object({
+    userId: z.string(),
+    signIn: z.enum(["password", "microsoft", "google"]),
+    externalId: z.string().nullable(),
+    connection: z.object({ id: z.string(), name: z.string(), type: z.string() }).nullable(),
+    connectionDeleted: z.boolean(),
+    groups: z.array(z.object({ id: z.string(), name: z.string(), externalId: z.string() })),
+    changes: z.array(
+      z.object({
+        runId: z.string(),
+        kind: z.enum(["created", "updated", "restored", "deleted"]),
+        at: z.string(),
+        trigger: z.enum(["manual", "automatic", "provision"]).nullable(),
+        outcome: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("UserHistory");

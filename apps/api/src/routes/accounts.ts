@@ -16,6 +16,7 @@ import {
   me,
   PERMISSIONS,
   updateUser,
+  userHistory,
 } from "@roster/core";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ctxOf, requirePermission, requireSession, SESSION_COOKIE } from "../http/auth.ts";
@@ -39,6 +40,7 @@ import {
   NotificationSchema,
   TenantSchema,
   UpdateUserSchema,
+  UserHistorySchema,
   UserQuery,
   UserSchema,
 } from "./account-schemas.ts";
@@ -158,7 +160,12 @@ export function accountRoutes(
       summary: "List users",
       request: { query: UserQuery },
       responses: {
-        200: jsonResponse(listOf(UserSchema, "UserList"), "Users"),
+        200: jsonResponse(
+          listOf(UserSchema, "UserList").extend({
+            total: z.number().int().meta({ description: "Users matching the filters, all pages" }),
+          }),
+          "Users",
+        ),
         ...errorsOf({ ...guarded, input: true }),
       },
     }),
@@ -201,6 +208,22 @@ export function accountRoutes(
       },
     }),
     async (c) => c.json(await getUser(ctxOf(c), c.req.valid("param").id), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/users/{id}/history",
+      tags: users,
+      ...usersPermission,
+      security,
+      summary: "Where a user comes from: its connection, groups and the runs that changed it",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(UserHistorySchema, "The user's history"),
+        ...errorsOf({ ...guarded, id: true }),
+      },
+    }),
+    async (c) => c.json(await userHistory(ctxOf(c), c.req.valid("param").id), 200),
   );
   app.openapi(
     createRoute({

@@ -19,7 +19,7 @@ export const RunSchema = z
   .object({
     id: z.string(),
     connectionId: z.string(),
-    trigger: z.enum(["manual", "automatic"]),
+    trigger: z.enum(["manual", "automatic", "provision"]),
     triggeredBy: z.string().nullable(),
     outcome: Outcome,
     error: z.string().nullable(),
@@ -113,7 +113,7 @@ export const ConnectionSchema = z
     lastRun: z
       .object({
         id: z.string(),
-        trigger: z.enum(["manual", "automatic"]),
+        trigger: z.enum(["manual", "automatic", "provision"]),
         outcome: Outcome,
         startedAt: Timestamp,
         finishedAt: Timestamp.nullable(),

@@ -17,7 +17,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
         <a href="#/sync">← User synchronization</a>
       </p>
       <h1>Runs</h1>
-      <div class="table-wrap">
+      <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
         <table>
           <caption class="sr-only">Runs, newest first</caption>
           <thead>
@@ -53,7 +53,7 @@ export function RunsPage({ connectionId }: { connectionId: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </main>
   );
 }
@@ -131,7 +131,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
       {run.failures.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table data-testid="failures">
             <thead>
               <tr>
@@ -147,18 +147,31 @@ export function RunDetailPage({ runId }: { runId: string }) {
                   <td>{f.displayName ?? "—"}</td>
                   <td>{f.email ?? "—"}</td>
                   <td class="mono">{f.externalId}</td>
-                  <td>{f.reason}</td>
+                  <td>
+                    {f.reason}
+                    {f.externalId ? (
+                      <>
+                        {" "}
+                        <a
+                          href={`#/runs/${run.id}/users/${encodeURIComponent(f.externalId)}`}
+                          aria-label={`Why: ${f.email ?? f.displayName ?? f.externalId}`}
+                        >
+                          Why?
+                        </a>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <h2>Warnings ({run.warnings.length})</h2>
       {run.warnings.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <div class="table-wrap">
+        <section class="table-wrap" tabindex={0} aria-label="Scrollable table">
           <table>
             <thead>
               <tr>
@@ -175,7 +188,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </main>
   );

@@ -1,14 +1,7 @@
 import { useEffect, useState } from "hono/jsx/dom";
-import {
-  ApiError,
-  api,
-  type Connection,
-  type ConnectorInfo,
-  type Counts,
-  type Page,
-  when,
-} from "../api.ts";
-import { type FieldErrors, SchemaForm } from "../schema-form.tsx";
+import { api, type Connection, type ConnectorInfo, type Counts, type Page, when } from "../api.ts";
+import { ConnectionForm } from "./sync/connection-form.tsx";
+import { SelectedGroups } from "./sync/selected-groups.tsx";
 
 const COUNT_KEYS: (keyof Counts)[] = [
   "created",
@@ -34,22 +27,6 @@ export const CountsList = ({ counts }: { counts: Counts }) => (
 export const Outcome = ({ outcome }: { outcome: string }) => (
   <span class={`pill ${outcome}`}>{outcome.replaceAll("_", " ")}</span>
 );
-
-/** validation_failed details → messages keyed by the field's path inside `settings`. */
-function fieldErrors(error: unknown): FieldErrors {
-  if (
-    !(error instanceof ApiError) ||
-    error.code !== "validation_failed" ||
-    !Array.isArray(error.details)
-  )
-    return {};
-  const out: FieldErrors = {};
-  for (const issue of error.details as { path: string[]; message: string }[]) {
-    const path = issue.path[0] === "settings" ? issue.path.slice(1) : issue.path;
-    out[path.join(".")] ??= issue.message;
-  }
-  return out;
-}
 
 /** Sign-in's redirect URI with a copy button: the admin adds it to the app registration. */
 function RedirectUri({ uri }: { uri: string }) {
@@ -78,127 +55,12 @@ function RedirectUri({ uri }: { uri: string }) {
   );
 }
 
-type Draft = {
-  name: string;
-  settings: Record<string, unknown>;
-  secret: string;
-  secretExpiresAt: string;
-};
-
-function ConnectionForm(props: {
-  connector: ConnectorInfo;
-  connection: Connection | null;
-  onSaved: (c: Connection) => void;
-  onCancel: () => void;
-}) {
-  const { connector, connection } = props;
-  const [draft, setDraft] = useState<Draft>({
-    name: connection?.name ?? connector.displayName,
-    settings: connection?.settings ?? {},
-    secret: "",
-    secretExpiresAt: connection?.secretExpiresAt?.slice(0, 10) ?? "",
-  });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<string | null>(null);
-
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setErrors({});
-    setMessage(null);
-    const body = {
-      name: draft.name,
-      settings: draft.settings,
-      ...(draft.secret ? { secret: draft.secret } : {}),
-      secretExpiresAt: draft.secretExpiresAt || null,
-    };
-    try {
-      const saved = connection
-        ? await api<Connection>("PATCH", `/api/user-sync/connections/${connection.id}`, body)
-        : await api<Connection>("POST", "/api/user-sync/connections", {
-            type: connector.type,
-            ...body,
-            secret: draft.secret,
-          });
-      props.onSaved(saved);
-    } catch (error) {
-      setErrors(fieldErrors(error));
-      setMessage(error instanceof Error ? error.message : String(error));
-    }
-  };
-
-  return (
-    <form class="connection-form" onSubmit={save} aria-label={`${connector.displayName} settings`}>
-      <div class="field">
-        <label for="field-name">Name</label>
-        <input
-          id="field-name"
-          value={draft.name}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, name: (event.target as HTMLInputElement).value })
-          }
-        />
-      </div>
-      <SchemaForm
-        schema={connector.settingsSchema}
-        value={draft.settings}
-        errors={errors}
-        onChange={(settings) => setDraft({ ...draft, settings })}
-      />
-      <div class="field">
-        <label for="field-secret">
-          {connector.secretLabel}
-          {connection ? "" : " *"}
-        </label>
-        <input
-          id="field-secret"
-          type="password"
-          autocomplete="off"
-          placeholder={connection?.secretSet ? "Set — leave empty to keep it" : ""}
-          value={draft.secret}
-          aria-invalid={errors.secret ? "true" : undefined}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, secret: (event.target as HTMLInputElement).value })
-          }
-        />
-        {errors.secret ? <p class="field-error">{errors.secret}</p> : null}
-      </div>
-      <div class="field">
-        <label for="field-expiry">Secret expiration date</label>
-        <input
-          id="field-expiry"
-          type="date"
-          value={draft.secretExpiresAt}
-          onChange={(event: Event) =>
-            setDraft({ ...draft, secretExpiresAt: (event.target as HTMLInputElement).value })
-          }
-        />
-        <p class="help">You are warned 7 days before it expires.</p>
-      </div>
-      {message ? (
-        <p class="alert error" role="alert">
-          {message}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" class="primary">
-          Save
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
 /** One line saying what the connection reads, for the card. */
 function settingsSummary(settings: Record<string, unknown>) {
   const parts: string[] = [];
   if (typeof settings.directoryId === "string") parts.push(`Directory ${settings.directoryId}`);
-  const groups = settings.groups as { mode?: string; ids?: string[] } | undefined;
   if (typeof settings.users === "string")
     parts.push(settings.users === "all" ? "All users" : "Users of the selected groups");
-  if (groups?.mode === "selected") parts.push(`${groups.ids?.length ?? 0} group(s) selected`);
   return parts.join(" · ");
 }
 
@@ -217,7 +79,18 @@ function ConnectionCard(props: {
   onChange: (c: Connection | null) => void;
 }) {
   const { connector, connection } = props;
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditingState] = useState(false);
+  // Leaving the form (Save or Cancel) gives the keyboard back to the card's Edit button.
+  const [returnFocus, setReturnFocus] = useState(false);
+  const setEditing = (next: boolean) => {
+    setEditingState(next);
+    if (!next) setReturnFocus(true);
+  };
+  useEffect(() => {
+    if (!returnFocus || editing) return;
+    document.getElementById(`edit-${connection.id}`)?.focus();
+    setReturnFocus(false);
+  }, [returnFocus, editing]);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -235,6 +108,11 @@ function ConnectionCard(props: {
   };
   const refresh = async () =>
     props.onChange(await api<Connection>("GET", `/api/user-sync/connections/${connection.id}`));
+
+  // A preview that arrives takes the focus, so a keyboard or screen-reader user lands on it.
+  useEffect(() => {
+    if (preview) document.getElementById(`preview-${connection.id}`)?.focus();
+  }, [preview]);
 
   // While a run is going, follow it.
   useEffect(() => {
@@ -282,12 +160,21 @@ function ConnectionCard(props: {
         </p>
       ) : null}
       <p class="muted summary">{settingsSummary(connection.settings)}</p>
+      <SelectedGroups
+        connectionId={connection.id}
+        settingsKey={JSON.stringify(connection.settings)}
+      />
       {connection.secretExpiresAt ? (
         <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
       ) : null}
       {connection.signIn ? <RedirectUri uri={connection.signIn.redirectUri} /> : null}
       <div class="actions">
-        <button type="button" onClick={() => setEditing(true)} disabled={!!busy}>
+        <button
+          type="button"
+          id={`edit-${connection.id}`}
+          onClick={() => setEditing(true)}
+          disabled={!!busy}
+        >
           Edit
         </button>
         <button
@@ -408,7 +295,9 @@ function ConnectionCard(props: {
       </div>
       {preview ? (
         <section class="preview" aria-label="Preview">
-          <h3>Preview — nothing was changed</h3>
+          <h3 id={`preview-${connection.id}`} tabindex={-1}>
+            Preview — nothing was changed
+          </h3>
           {preview.error ? <p class="alert error">{preview.error}</p> : null}
           <CountsList counts={preview.counts} />
           {preview.aliasesRemoved > 0 ? (
@@ -437,7 +326,7 @@ function ConnectionCard(props: {
           )}
         </section>
       ) : null}
-      <div class="last-run">
+      <div class="last-run" aria-live="polite">
         <h3>Last run</h3>
         {run ? (
           <div data-testid="last-run">
@@ -448,7 +337,8 @@ function ConnectionCard(props: {
             <CountsList counts={run.counts} />
             <p>
               <a href={`#/runs/${run.id}`}>Run details</a> ·{" "}
-              <a href={`#/connections/${connection.id}/runs`}>All runs</a>
+              <a href={`#/connections/${connection.id}/runs`}>All runs</a> ·{" "}
+              <a href={`#/provision?connection=${connection.id}`}>Provision a user</a>
             </p>
           </div>
         ) : (

@@ -127,6 +127,63 @@ export function connectorConformance<S extends z.ZodObject>(subject: Conformance
       expect(failure).toBeInstanceOf(ConnectorError);
     });
 
+    // Optional capabilities: checked when the connector offers them.
+    test.if(!!connector.readUser)(
+      "readUser returns what readUsers yields, with its scope",
+      async () => {
+        const [first] = (await read(directory.allUsers)).flat();
+        if (!first || !connector.readUser) throw new Error("no user");
+        const input = {
+          settings: settings(directory.allUsers),
+          secret: directory.secret,
+          log: quietLog,
+          fields: directory.fields ?? [],
+        };
+        const byId = await connector.readUser(input, { externalId: first.externalId });
+        expect(byId).toEqual({ user: first, inScope: true });
+        if (first.email) {
+          const byEmail = await connector.readUser(input, { email: first.email.toUpperCase() });
+          expect(byEmail?.user.externalId).toBe(first.externalId);
+        }
+        const [inGroup] = directory.overlappingGroups.memberIds[0];
+        const outside = directory.userIds.find(
+          (id) =>
+            !directory.overlappingGroups.memberIds[0].includes(id) &&
+            !directory.overlappingGroups.memberIds[1].includes(id),
+        );
+        const scoped = {
+          ...input,
+          settings: settings(directory.selectedGroups([directory.overlappingGroups.ids[0]])),
+        };
+        expect((await connector.readUser(scoped, { externalId: inGroup as string }))?.inScope).toBe(
+          true,
+        );
+        if (outside) {
+          expect((await connector.readUser(scoped, { externalId: outside }))?.inScope).toBe(false);
+        }
+        expect(
+          await connector.readUser(input, { email: "nobody-at-all@conformance.invalid" }),
+        ).toBeNull();
+      },
+    );
+
+    test.if(!!connector.searchGroups)(
+      "searchGroups finds a group by the start of its name",
+      async () => {
+        if (!connector.searchGroups) return;
+        const input = {
+          settings: settings(directory.allUsers),
+          secret: directory.secret,
+          log: quietLog,
+        };
+        const [group] = await connector.readGroups(input, [directory.overlappingGroups.ids[0]]);
+        if (!group) throw new Error("no group");
+        const found = await connector.searchGroups(input, group.name.slice(0, 3));
+        expect(found.map((match) => match.externalId)).toContain(group.externalId);
+        expect(found.length).toBeLessThanOrEqual(20);
+      },
+    );
+
     test("connect succeeds with good credentials", async () => {
       expect(
         await connector.connect({

@@ -33,6 +33,7 @@ export type ToyDirectory = {
 
 export const toySettings = z.object({
   groupIds: z.array(z.string()).default([]).meta({
+    "x-picker": "directory-groups",
     title: "Groups",
     description: "Ids of the groups to synchronize as application groups.",
   }),
@@ -132,6 +133,42 @@ export const toyConnector = (
         };
       }
       return end;
+    },
+    // Like Graph's $search on displayName: a word of the name starts with the query.
+    async searchGroups(_input, query) {
+      const wanted = query.trim().toLowerCase();
+      return directory.groups
+        .filter((group) =>
+          group.name
+            .toLowerCase()
+            .split(/\s+/)
+            .some((word) => word.startsWith(wanted)),
+        )
+        .map((group) => ({ externalId: group.externalId, name: group.name, detail: null }));
+    },
+    async readUser({ fields, settings }, key) {
+      const user =
+        "externalId" in key
+          ? directory.users.find((candidate) => candidate.externalId === key.externalId)
+          : directory.users.find(
+              (candidate) => candidate.email?.toLowerCase() === key.email.toLowerCase(),
+            );
+      if (!user) return null;
+      const inScope =
+        settings.users === "all" ||
+        directory.groups.some(
+          (group) =>
+            settings.groupIds.includes(group.externalId) &&
+            group.memberIds.includes(user.externalId),
+        );
+      const attributes = Object.fromEntries(
+        fields.map((field) => [
+          field,
+          user.attributes[field] ??
+            (field === "givenName" ? user.givenName : field === "surname" ? user.surname : null),
+        ]),
+      );
+      return { user: { ...user, attributes }, inScope };
     },
     async readGroups(_input, ids) {
       const missing = ids.filter(

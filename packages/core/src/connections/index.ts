@@ -1,3 +1,4 @@
+export * from "./directory-tools.ts";
 export * from "./exclusive.ts";
 export * from "./expiry.ts";
 export * from "./manage.ts";

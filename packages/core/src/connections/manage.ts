@@ -1,4 +1,4 @@
-import { type Connector, syncOptionsSchema } from "@roster/connector-kit";
+import { type Connector, plainIssueMessage, syncOptionsSchema } from "@roster/connector-kit";
 import { type Connection, connections, newId, syncRuns } from "@roster/db";
 import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
@@ -37,15 +37,14 @@ export function connectorOf(deps: CoreDeps, type: string): Connector {
   return connector;
 }
 
-const invalid = (error: z.ZodError, prefix: string) =>
-  new DomainError(
-    "validation_failed",
-    error.issues.map((issue) => issue.message).join(" "),
-    error.issues.map((issue) => ({
-      path: [prefix, ...issue.path.map(String)],
-      message: issue.message,
-    })),
-  );
+/** Every problem at once, each in plain words with its field's path. */
+const invalid = (error: z.ZodError, prefix: string) => {
+  const plain = error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)],
+    message: plainIssueMessage(issue as Parameters<typeof plainIssueMessage>[0]),
+  }));
+  return new DomainError("validation_failed", plain.map((issue) => issue.message).join(" "), plain);
+};
 
 function parseSettings(connector: Connector, settings: unknown): Record<string, unknown> {
   const parsed = connector.settings.safeParse(settings);

@@ -1,17 +1,22 @@
 import {
+  connections,
+  groupMembers,
+  groups,
   isUniqueViolation,
   newId,
   roles,
   sessions,
+  syncRuns,
   type User,
   userAliases,
+  userChanges,
   userRoles,
   users,
 } from "@roster/db";
-import { and, asc, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
+import { afterCursor, decodeCursor, encodeCursor, type Page } from "../paging.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
 import { requireGoodPassword } from "./password-policy.ts";
@@ -65,41 +70,167 @@ export async function getUser(ctx: Ctx, id: string): Promise<UserView> {
   return view as UserView;
 }
 
+/** How the users list can be ordered: creation (the default), name or email. */
+export const USER_SORTS = ["created", "name", "email"] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+export type UserListInput = {
+  query?: string;
+  tag?: string;
+  /** Kept for the contract: true is `deleted: "include"`. */
+  includeDeleted?: boolean;
+  /** `exclude` (default), `include`, or `only` the soft-deleted users. */
+  deleted?: "exclude" | "include" | "only";
+  /** A connection id, or `application` for users created in the application. */
+  source?: string;
+  signIn?: "password" | "microsoft" | "google";
+  sort?: UserSort;
+  order?: "asc" | "desc";
+  limit: number;
+  cursor?: string;
+};
+
+/** The sort key a name or email cursor carries (compared lower-cased, then by id). */
+const sortKey = (sort: UserSort) =>
+  sort === "email"
+    ? sql<string>`lower(${users.email})`
+    : sql<string>`lower(${users.lastName} || ' ' || ${users.firstName})`;
+
+const keyOf = (sort: UserSort, row: User) =>
+  sort === "email" ? row.email.toLowerCase() : `${row.lastName} ${row.firstName}`.toLowerCase();
+
+/** A cursor of a name or email ordering: the row's key and id, opaque to clients. */
+function decodeKeyCursor(raw: string | undefined): { key: string; id: string } | null {
+  if (!raw) return null;
+  try {
+    const [key, id] = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as unknown[];
+    if (typeof key === "string" && key.length <= 1000 && typeof id === "string" && id.length <= 64)
+      return { key, id };
+  } catch {
+    // fall through
+  }
+  throw new DomainError("validation_failed", "The cursor is not valid; start again without it.", [
+    { path: ["cursor"], message: "Invalid cursor" },
+  ]);
+}
+
 export async function listUsers(
   ctx: Ctx,
-  input: { query?: string; tag?: string; includeDeleted?: boolean; limit: number; cursor?: string },
-): Promise<Page<UserView>> {
-  const cursor = decodeCursor(input.cursor);
+  input: UserListInput,
+): Promise<Page<UserView> & { total: number }> {
+  const sort = input.sort ?? "created";
+  const order = input.order ?? "asc";
+  const deleted = input.deleted ?? (input.includeDeleted ? "include" : "exclude");
   const pattern = input.query ? `%${input.query.toLowerCase().replace(/[%_\\]/g, "\\$&")}%` : null;
-  const rows = await ctx.db.db
-    .select()
-    .from(users)
-    .where(
-      and(
-        eq(users.tenantId, ctx.tenantId),
-        input.includeDeleted ? undefined : isNull(users.deletedAt),
-        pattern
-          ? or(
-              sql`lower(${users.email}) like ${pattern} escape '\\'`,
-              sql`lower(${users.firstName}) like ${pattern} escape '\\'`,
-              sql`lower(${users.lastName}) like ${pattern} escape '\\'`,
-            )
-          : undefined,
-        input.tag
-          ? sql`exists (select 1 from json_each(${users.tags}) t where t.value = ${input.tag})`
-          : undefined,
-        afterCursor(cursor, users.createdAt, users.id, "asc"),
-      ),
-    )
-    .orderBy(asc(users.createdAt), asc(users.id))
-    .limit(input.limit + 1);
-  const page = toPage(
-    rows,
-    input.limit,
-    (row) => ({ at: row.createdAt.getTime(), id: row.id }),
-    (row) => row,
+  const filters = and(
+    eq(users.tenantId, ctx.tenantId),
+    deleted === "exclude" ? isNull(users.deletedAt) : undefined,
+    deleted === "only" ? isNotNull(users.deletedAt) : undefined,
+    pattern
+      ? or(
+          sql`lower(${users.email}) like ${pattern} escape '\\'`,
+          sql`lower(${users.firstName}) like ${pattern} escape '\\'`,
+          sql`lower(${users.lastName}) like ${pattern} escape '\\'`,
+          sql`lower(${users.firstName} || ' ' || ${users.lastName}) like ${pattern} escape '\\'`,
+        )
+      : undefined,
+    input.tag
+      ? sql`exists (select 1 from json_each(${users.tags}) t where t.value = ${input.tag})`
+      : undefined,
+    input.source === "application"
+      ? isNull(users.connectionId)
+      : input.source
+        ? eq(users.connectionId, input.source)
+        : undefined,
+    input.signIn ? eq(users.signIn, input.signIn) : undefined,
   );
-  return { items: await viewsOf(ctx, page.items), nextCursor: page.nextCursor };
+  const [counted] = await ctx.db.db.select({ total: count() }).from(users).where(filters);
+  const total = counted?.total ?? 0;
+  const direction = order === "asc" ? asc : desc;
+  let rows: User[];
+  let position: (row: User) => string;
+  if (sort === "created") {
+    const cursor = decodeCursor(input.cursor);
+    rows = await ctx.db.db
+      .select()
+      .from(users)
+      .where(and(filters, afterCursor(cursor, users.createdAt, users.id, order)))
+      .orderBy(direction(users.createdAt), direction(users.id))
+      .limit(input.limit + 1);
+    position = (row) => encodeCursor({ at: row.createdAt.getTime(), id: row.id });
+  } else {
+    const cursor = decodeKeyCursor(input.cursor);
+    const key = sortKey(sort);
+    const after = cursor
+      ? order === "asc"
+        ? sql`(${key}, ${users.id}) > (${cursor.key}, ${cursor.id})`
+        : sql`(${key}, ${users.id}) < (${cursor.key}, ${cursor.id})`
+      : undefined;
+    rows = await ctx.db.db
+      .select()
+      .from(users)
+      .where(and(filters, after))
+      .orderBy(direction(key), direction(users.id))
+      .limit(input.limit + 1);
+    position = (row) =>
+      Buffer.from(JSON.stringify([keyOf(sort, row), row.id])).toString("base64url");
+  }
+  const items = rows.slice(0, input.limit);
+  const last = items.at(-1);
+  return {
+    items: await viewsOf(ctx, items),
+    nextCursor: rows.length > input.limit && last ? position(last) : null,
+    total,
+  };
+}
+
+/**
+ * Where a user comes from and what changed it: its connection, its synchronized groups, and
+ * each run that created, updated, restored or deleted it (newest first, at most 100).
+ */
+export async function userHistory(ctx: Ctx, id: string) {
+  const user = await loadUser(ctx, id);
+  const [connection] = user.connectionId
+    ? await ctx.db.db
+        .select({ id: connections.id, name: connections.name, type: connections.type })
+        .from(connections)
+        .where(and(eq(connections.id, user.connectionId), eq(connections.tenantId, ctx.tenantId)))
+    : [];
+  const memberOf = await ctx.db.db
+    .select({ id: groups.id, name: groups.name, externalId: groups.externalId })
+    .from(groupMembers)
+    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+    .where(and(eq(groupMembers.userId, id), eq(groups.tenantId, ctx.tenantId)))
+    .orderBy(asc(groups.name));
+  const changes = await ctx.db.db
+    .select({
+      runId: userChanges.runId,
+      kind: userChanges.kind,
+      at: userChanges.at,
+      trigger: syncRuns.trigger,
+      outcome: syncRuns.outcome,
+    })
+    .from(userChanges)
+    .leftJoin(syncRuns, eq(syncRuns.id, userChanges.runId))
+    .where(and(eq(userChanges.userId, id), eq(userChanges.tenantId, ctx.tenantId)))
+    .orderBy(desc(userChanges.at))
+    .limit(100);
+  return {
+    userId: user.id,
+    signIn: user.signIn,
+    externalId: user.externalId,
+    connection: connection ?? null,
+    /** The connection was deleted; its users stay. */
+    connectionDeleted: Boolean(user.connectionId && !connection),
+    groups: memberOf,
+    changes: changes.map((change) => ({
+      runId: change.runId,
+      kind: change.kind,
+      at: change.at.toISOString(),
+      trigger: change.trigger ?? null,
+      outcome: change.outcome ?? null,
+    })),
+  };
 }
 
 type TenantRole = { id: string; name: string; permissions: string[] };

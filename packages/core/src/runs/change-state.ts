@@ -1,6 +1,6 @@
 import type { ChangesEnd } from "@roster/connector-kit";
 import { type Connection, connections, syncRuns } from "@roster/db";
-import { and, eq, inArray, max } from "drizzle-orm";
+import { and, eq, inArray, max, ne } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import type { ChangeState } from "../sync/synchronize.ts";
 
@@ -13,6 +13,8 @@ export async function changeStateOf(deps: CoreDeps, connection: Connection): Pro
       and(
         eq(syncRuns.connectionId, connection.id),
         eq(syncRuns.mode, "full"),
+        // A provision run reads one user: it is no reconciliation.
+        ne(syncRuns.trigger, "provision"),
         inArray(syncRuns.outcome, ["succeeded", "completed_with_errors"]),
       ),
     );

@@ -2,5 +2,6 @@ export * from "./execute.ts";
 export * from "./lease.ts";
 export * from "./notify.ts";
 export * from "./preview.ts";
+export * from "./provision.ts";
 export * from "./tracker.ts";
 export * from "./views.ts";

@@ -7,12 +7,14 @@ import {
 import { roles } from "@roster/db";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
+import { PERMISSIONS } from "../permissions.ts";
 import { compileAliasTemplate } from "../rules/aliases.ts";
 import { chooseReadMode, type ReadMode } from "../rules/full-read.ts";
 import type { Issue } from "../rules/issue.ts";
 import { drawPin } from "../rules/pin.ts";
 import { createPlanner } from "../rules/plan.ts";
-import type { TakeoverGuard } from "../rules/takeover.ts";
+import { createTakeoverGuard, type TakeoverGuard } from "../rules/takeover.ts";
+import { holdersOf } from "../runs/notify.ts";
 import {
   isStorageFailure,
   LeaseLostError,
@@ -22,6 +24,7 @@ import {
   StorageError,
   WriterStoppedError,
 } from "./store/index.ts";
+import { excludedUsers } from "./store/user-chunks.ts";
 import type { SyncMode, SyncTarget } from "./synchronize.ts";
 import type { KnownUser, UserIndex } from "./user-index.ts";
 
@@ -40,6 +43,22 @@ export function plannerFor(
     options,
     aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
     newPin: () => drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
+  });
+}
+
+/**
+ * Whether a run may take over existing users: who administers user sync now, whom an
+ * administrator confirmed for this run, and whom this connection must leave alone.
+ */
+export async function takeoverFor(
+  deps: CoreDeps,
+  target: SyncTarget,
+  confirmed: readonly string[],
+): Promise<TakeoverGuard> {
+  return createTakeoverGuard({
+    administrators: await holdersOf(deps, target.tenantId, PERMISSIONS.userSync),
+    confirmed: new Set(confirmed),
+    excluded: await excludedUsers(deps.db.client, target.tenantId, target.connectionId),
   });
 }
 

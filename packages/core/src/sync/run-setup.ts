@@ -1,11 +1,8 @@
 import { type SyncOptions, syncOptionsSchema } from "@roster/connector-kit";
 import type { CoreDeps } from "../context.ts";
-import { PERMISSIONS } from "../permissions.ts";
 import type { FullReason, ReadMode } from "../rules/full-read.ts";
-import { createTakeoverGuard } from "../rules/takeover.ts";
-import { holdersOf } from "../runs/notify.ts";
-import { plannerFor, readModeOf, storeFor } from "./phases.ts";
-import { activeUsersOf, excludedUsers } from "./store/user-chunks.ts";
+import { plannerFor, readModeOf, storeFor, takeoverFor } from "./phases.ts";
+import { activeUsersOf } from "./store/user-chunks.ts";
 import type { SyncMode, SyncTarget } from "./synchronize.ts";
 import { createTally } from "./tally.ts";
 import { UserIndex } from "./user-index.ts";
@@ -38,11 +35,7 @@ export async function setUpRun(
   const activeCount = incremental
     ? await activeUsersOf(client, tenantId, connectionId)
     : activeBefore.length;
-  const takeover = createTakeoverGuard({
-    administrators: await holdersOf(deps, tenantId, PERMISSIONS.userSync),
-    confirmed: new Set(mode.dryRun ? [] : mode.confirmedUserIds),
-    excluded: await excludedUsers(client, tenantId, connectionId),
-  });
+  const takeover = await takeoverFor(deps, target, mode.dryRun ? [] : mode.confirmedUserIds);
   const tally = createTally();
   const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
   // A preview keeps no decisions: keeping them would hold the whole directory.

@@ -7,4 +7,5 @@ export * from "./sessions.ts";
 export * from "./sign-in-transactions.ts";
 export * from "./sync-runs.ts";
 export * from "./tenants.ts";
+export * from "./user-changes.ts";
 export * from "./users.ts";

@@ -19,7 +19,8 @@ export const RUN_OUTCOMES = [
   "failed",
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
-export const RUN_TRIGGERS = ["manual", "automatic"] as const;
+/** `provision`: one user synced on demand (provision on demand), not a read of the directory. */
+export const RUN_TRIGGERS = ["manual", "automatic", "provision"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** A full run reads the whole scope; an incremental one only what changed since the cursor. */

@@ -286,6 +286,86 @@ export function graphRoutes(options: GraphOptions) {
     return group;
   };
 
+  /**
+   * Lists groups, optionally `$search="displayName:term"`: "tokenized" matching, each word of
+   * the name (split at spaces, punctuation and case changes) compared by prefix, case-insensitive;
+   * `$search` needs `ConsistencyLevel: eventual`, the value in double quotes
+   * (learn.microsoft.com/graph/search-query-parameter#using-search-on-directory-object-collections).
+   */
+  app.get("/v1.0/groups", (c) => {
+    requireRole(c.get("roles"), CAN_READ_GROUPS);
+    const raw = c.req.query("$search");
+    let matches: (name: string) => boolean = () => true;
+    if (raw !== undefined) {
+      if (c.req.header("consistencylevel")?.toLowerCase() !== "eventual") {
+        throw new GraphFailure(
+          400,
+          "Request_UnsupportedQuery",
+          "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        );
+      }
+      const clause = /^"(\w+):((?:[^"\\]|\\.)*)"$/.exec(raw.trim());
+      if (!clause) throw new GraphFailure(400, "Request_BadRequest", "Invalid search clause.");
+      const [, property, value] = clause as unknown as [string, string, string];
+      if (property !== "displayName" && property !== "description" && property !== "mail") {
+        throw new GraphFailure(
+          400,
+          "Request_UnsupportedQuery",
+          `Unsupported search property '${property}'.`,
+        );
+      }
+      const term = value.replace(/\\(.)/g, "$1").toLowerCase();
+      matches = (name) => searchTokens(name).some((token) => token.startsWith(term));
+    }
+    const top = parseTop(c.req.query("$top"));
+    const groups = [...c.get("tenant").groups.values()]
+      .filter((group) => matches(group.displayName))
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, top);
+    return collection(
+      `${c.get("origin")}/v1.0/$metadata#groups`,
+      groups.map((group) => ({
+        id: group.id,
+        displayName: group.displayName,
+        description: group.description,
+        mail: null,
+        mailNickname: group.mailNickname,
+      })),
+    );
+  });
+
+  /**
+   * `checkMemberGroups`: which of up to 20 given groups the user is in, nested membership
+   * included (learn.microsoft.com/graph/api/directoryobject-checkmembergroups).
+   */
+  app.post("/v1.0/users/:id/checkMemberGroups", async (c) => {
+    requireRole(c.get("roles"), CAN_READ_USERS);
+    requireRole(c.get("roles"), CAN_READ_GROUPS);
+    const tenant = c.get("tenant");
+    const user = tenant.getUser(c.req.param("id").toLowerCase());
+    if (!user) throw notFoundResource(c.req.param("id"));
+    const body = (await c.req.json().catch(() => null)) as { groupIds?: unknown } | null;
+    const ids = body?.groupIds;
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
+      throw new GraphFailure(
+        400,
+        "Request_BadRequest",
+        "groupIds must be a collection of strings.",
+      );
+    }
+    if (ids.length > 20) {
+      throw new GraphFailure(
+        400,
+        "Request_BadRequest",
+        "The number of groups in the groupIds parameter exceeds the limit of 20.",
+      );
+    }
+    const value = (ids as string[]).filter((id) =>
+      tenant.transitiveMembers(id.toLowerCase()).users.some((member) => member.id === user.id),
+    );
+    return collection(`${c.get("origin")}/v1.0/$metadata#Collection(Edm.String)`, value);
+  });
+
   app.get("/v1.0/groups/:id", (c) => {
     requireRole(c.get("roles"), CAN_READ_GROUPS);
     const group = findGroup(c.get("tenant"), c.req.param("id"));
@@ -401,6 +481,15 @@ export function graphRoutes(options: GraphOptions) {
 }
 
 class DroppedConnection extends Error {}
+
+/** The words `$search` compares: split at spaces, punctuation and lower-to-upper case changes. */
+function searchTokens(text: string): string[] {
+  return text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((token) => token.toLowerCase());
+}
 
 /** A 200 whose body stops halfway: what a client sees when the connection drops. */
 function brokenBody(): Response {

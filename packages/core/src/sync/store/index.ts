@@ -1,6 +1,6 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectoryGroup } from "@roster/connector-kit";
-import { groups, newId, syncRunIssues, WriterStoppedError } from "@roster/db";
+import { groups, newId, syncRunIssues, userChanges, WriterStoppedError } from "@roster/db";
 import type { CoreDeps } from "../../context.ts";
 import type { Issue } from "../../rules/issue.ts";
 import type { Action } from "../../rules/plan.ts";
@@ -9,7 +9,7 @@ import type { KnownUser } from "../user-index.ts";
 import { LeaseLostError, leaseHeld, type RunLease, renewal } from "./lease.ts";
 import { IN_IDS, idList, insertRows, jsonRows } from "./sql.ts";
 import { isStorageFailure, StorageError } from "./storage-failure.ts";
-import { chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
+import { CHANGE, chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
 
 export { WriterStoppedError } from "@roster/db";
 export * from "./lease.ts";
@@ -156,6 +156,12 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
           sql: `delete from sessions where tenant_id = ? and user_id in ${IN_IDS} and ${guard.sql}`,
           args: [tenantId, ids, ...guard.args],
         },
+        ...insertRows(
+          userChanges,
+          CHANGE,
+          toDelete.map((user) => [tenantId, user.id, lease.runId, "deleted", now]),
+          { guard },
+        ),
       ]);
     }
     await writeIssues("warning", kept);

@@ -1,6 +1,6 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectorySignIn } from "@roster/connector-kit";
-import { newId, outbox, userAliases, userRoles, users } from "@roster/db";
+import { newId, outbox, userAliases, userChanges, userRoles, users } from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../../context.ts";
 import type { Action } from "../../rules/plan.ts";
@@ -39,6 +39,8 @@ export type ChunkRows = {
   roleResets: string[];
   /** Users converted to directory sign-in or restored: their sessions end. */
   sessionEnds: string[];
+  /** One row per changed user: the run that changed it (`user_changes`). */
+  changes: InValue[][];
 };
 
 export const noRows = (): ChunkRows => ({
@@ -50,6 +52,7 @@ export const noRows = (): ChunkRows => ({
   outbox: [],
   roleResets: [],
   sessionEnds: [],
+  changes: [],
 });
 
 const CREATED: ColumnKey<typeof users>[] = [
@@ -77,6 +80,14 @@ const UPDATED: ColumnKey<typeof users>[] = [
   "connectionId",
   "externalId",
   "updatedAt",
+];
+
+export const CHANGE: ColumnKey<typeof userChanges>[] = [
+  "tenantId",
+  "userId",
+  "runId",
+  "kind",
+  "at",
 ];
 
 const OUTBOX: ColumnKey<typeof outbox>[] = [
@@ -148,6 +159,7 @@ export function gatherRows(
         now,
       ]);
       if (target.userRoleId) rows.roles.push([user.id, target.userRoleId]);
+      rows.changes.push([tenantId, user.id, target.runId, "created", now]);
       aliasesOf(user);
       queueWelcome(user, pin.pin, false);
     } else if (action.kind === "restore" || action.kind === "update") {
@@ -164,6 +176,8 @@ export function gatherRows(
         now,
         action.kind === "restore" ? action.pin.hash : null,
       ]);
+      const kind = action.kind === "restore" ? "restored" : "updated";
+      rows.changes.push([tenantId, user.id, target.runId, kind, now]);
       if (action.kind === "restore" || action.aliasesChanged) {
         rows.aliasResets.push(user.id);
         aliasesOf(user);
@@ -217,6 +231,7 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
           },
         ]
       : []),
+    ...insertRows(userChanges, CHANGE, rows.changes, { guard }),
   ];
 }
 
