@@ -55,6 +55,10 @@ export const UserQuery = z.object({
   query: z.string().max(200).optional(),
   tag: z.string().max(100).optional(),
   includeDeleted: z.enum(["true", "false"]).optional(),
+  deleted: z
+    .enum(["only"])
+    .optional()
+    .meta({ description: "`only`: soft-deleted users alone (to restore them)" }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),
 });

@@ -26,6 +26,11 @@ export const connectionView = (connection: Connection, lastRun: SyncRun | null) 
         startedAt: iso(lastRun.startedAt) as string,
         finishedAt: iso(lastRun.finishedAt),
         counts: lastRun.counts,
+        /** Why it failed or needs review: shown on the card. */
+        error: lastRun.error,
+        pendingDeletions: lastRun.pendingDeletions,
+        progress: lastRun.progress ?? null,
+        cancelRequested: lastRun.cancelRequestedAt !== null,
       }
     : null,
   createdAt: iso(connection.createdAt) as string,

@@ -8,7 +8,7 @@ import {
   userRoles,
   users,
 } from "@roster/db";
-import { and, asc, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
@@ -67,7 +67,15 @@ export async function getUser(ctx: Ctx, id: string): Promise<UserView> {
 
 export async function listUsers(
   ctx: Ctx,
-  input: { query?: string; tag?: string; includeDeleted?: boolean; limit: number; cursor?: string },
+  input: {
+    query?: string;
+    tag?: string;
+    includeDeleted?: boolean;
+    /** Only soft-deleted users (the Users page's *Deleted* filter, to restore them). */
+    deletedOnly?: boolean;
+    limit: number;
+    cursor?: string;
+  },
 ): Promise<Page<UserView>> {
   const cursor = decodeCursor(input.cursor);
   const pattern = input.query ? `%${input.query.toLowerCase().replace(/[%_\\]/g, "\\$&")}%` : null;
@@ -77,7 +85,11 @@ export async function listUsers(
     .where(
       and(
         eq(users.tenantId, ctx.tenantId),
-        input.includeDeleted ? undefined : isNull(users.deletedAt),
+        input.deletedOnly
+          ? isNotNull(users.deletedAt)
+          : input.includeDeleted
+            ? undefined
+            : isNull(users.deletedAt),
         pattern
           ? or(
               sql`lower(${users.email}) like ${pattern} escape '\\'`,
@@ -245,4 +257,19 @@ export async function deleteUser(ctx: Ctx, id: string): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.db.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, id));
   await ctx.db.db.delete(sessions).where(eq(sessions.userId, id));
+}
+
+/**
+ * Restores a soft-deleted user (its roles, aliases and PIN were kept). A user the directory
+ * still lacks is deleted again by the next run that manages deletion: restore it in the
+ * directory too.
+ */
+export async function restoreUser(ctx: Ctx, id: string): Promise<UserView> {
+  const user = await loadUser(ctx, id);
+  if (!user.deletedAt) throw new DomainError("conflict", "The user is not deleted.");
+  await ctx.db.db
+    .update(users)
+    .set({ deletedAt: null, updatedAt: ctx.clock.now() })
+    .where(and(eq(users.id, id), eq(users.tenantId, ctx.tenantId)));
+  return getUser(ctx, id);
 }

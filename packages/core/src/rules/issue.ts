@@ -9,7 +9,9 @@ export type IssueCode =
   | "database_error"
   | "alias_taken"
   | "pin_email_failed"
-  | "last_administrator_kept";
+  | "last_administrator_kept"
+  /** A pending deletion of a needs_review run: the directory no longer returns the user. */
+  | "not_in_directory";
 
 /** A user that failed, or a warning, as a run records it. */
 export type Issue = {

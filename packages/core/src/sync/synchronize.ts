@@ -13,6 +13,7 @@ import {
   plannerFor,
   storeFor,
 } from "./phases.ts";
+import { createProgress, type ProgressListener } from "./progress.ts";
 import { prefetched } from "./read.ts";
 import { LeaseLostError, type RunLease } from "./store/index.ts";
 import { createTally, type Sample, type SampleKind } from "./tally.ts";
@@ -30,9 +31,10 @@ export type SyncTarget = {
 };
 
 /** A preview only decides; a run writes, holding its lease, within the deletion limit unless lifted. */
-export type SyncMode =
+export type SyncMode = (
   | { dryRun: true }
-  | { dryRun: false; lease: RunLease; deletionLimitLifted: boolean };
+  | { dryRun: false; lease: RunLease; deletionLimitLifted: boolean }
+) & { onProgress?: ProgressListener };
 
 export type SyncResult = {
   outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed";
@@ -64,6 +66,7 @@ export async function synchronize(
   const planner = plannerFor(deps, target, options, index);
   const tally = createTally();
   const finish = tally.result;
+  const progress = createProgress(tally.counts, mode.onProgress);
   const store = mode.dryRun ? null : await storeFor(deps, target, options, mode.lease);
   // A preview keeps no decisions: keeping them would hold the whole directory.
   const queue =
@@ -81,10 +84,13 @@ export async function synchronize(
         queue?.add(decision);
       }
       await queue?.offer();
+      progress.page(page.length);
+      signal?.throwIfAborted();
       // A prefetched page is ready at once: without this, pages follow each other without
       // letting a single request in.
       await letRequestsIn();
     }
+    progress.phase("writing");
     await queue?.drain();
   } catch (caught) {
     // An incomplete read keeps what was decided before it and deletes nobody (spec §4.1).
@@ -93,6 +99,7 @@ export async function synchronize(
   }
   try {
     if (options.manageUserDeletion) {
+      progress.phase("deleting");
       const deletion = planDeletions({
         activeBefore,
         seen: planner.seen,
@@ -103,10 +110,13 @@ export async function synchronize(
       tally.deletions(deletion.users, deletion.kind === "delete");
       if (deletion.kind === "review") {
         const error = `${deletion.users.length} users would be deleted, more than the limit of ${deletion.limit}. An administrator must confirm.`;
+        await store?.recordPendingDeletions(deletion.users);
         return finish("needs_review", error, deletion.users.length);
       }
+      signal?.throwIfAborted(); // a cancelled run deletes nobody
       await store?.deleteUsers(deletion.users, deletion.kept.map(keptAdministrator));
     }
+    progress.phase("groups");
     if (store) await mirrorGroups(store, target, input, index);
   } catch (error) {
     return finish("failed", failureReason(error));
