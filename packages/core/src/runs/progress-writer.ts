@@ -41,6 +41,7 @@ export function progressWriter(
   let lastPhase: string | null = null;
   let inFlight: Promise<void> | null = null;
   let latest: RunProgress | null = null;
+  let trailing: ReturnType<typeof setTimeout> | null = null;
   let told = false;
   const send = (progress: RunProgress) => {
     lastWrite = Date.now();
@@ -56,18 +57,36 @@ export function progressWriter(
       .catch((error: unknown) => deps.log.warn("progress write failed", { error: String(error) }))
       .finally(() => {
         inFlight = null;
-        // A phase change that came while writing is not left for the next page.
-        if (latest && latest.phase !== lastPhase) send(latest);
+        consider();
       });
+  };
+  /**
+   * Writes the latest progress now if a phase changed or a second passed; otherwise once the
+   * second is up (a run waiting on a slow page still shows the pages before it).
+   */
+  const consider = () => {
+    if (!latest || inFlight) return;
+    const wait = everyMs - (Date.now() - lastWrite);
+    if (latest.phase !== lastPhase || wait <= 0) {
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
+      send(latest);
+    } else if (!trailing) {
+      trailing = setTimeout(() => {
+        trailing = null;
+        consider();
+      }, wait);
+    }
   };
   return {
     listener(progress) {
       latest = progress;
-      if (inFlight) return;
-      if (progress.phase !== lastPhase || Date.now() - lastWrite >= everyMs) send(progress);
+      consider();
     },
     /** Writes the last progress not yet written (the run ended). */
     async flush() {
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
       await inFlight;
       if (latest) send(latest);
       await inFlight;
