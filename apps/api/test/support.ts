@@ -138,10 +138,34 @@ export async function testApi(
     };
   };
 
+  /** Polls a background preview until it is no longer running, as the admin UI does. */
+  const waitForPreview = async (token: string, previewId: string, ms = 30_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const preview = await call("GET", `/api/user-sync/previews/${previewId}`, { token });
+      if (preview.json?.status !== "running") return preview.json;
+      if (Date.now() > end) throw new Error(`preview ${previewId} still running`);
+      await Bun.sleep(25);
+    }
+  };
+
   const stop = async () => {
     await deps.tracker.idle();
     await sim.stop();
     db.close();
   };
-  return { app, deps, sim, entra, directory, call, bodies, createTenant, stop, log, publicUrl };
+  return {
+    app,
+    deps,
+    sim,
+    entra,
+    directory,
+    call,
+    bodies,
+    createTenant,
+    stop,
+    log,
+    publicUrl,
+    waitForPreview,
+  };
 }

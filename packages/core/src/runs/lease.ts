@@ -38,6 +38,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       triggeredBy: run.triggeredBy,
       outcome: "running",
       counts: emptyCounts(),
+      progress: startingProgress(now),
       deletionLimitLifted: run.deletionLimitLifted ?? false,
       slot: run.slot ?? null,
       // The token every write of the run is conditional on (sync/store/lease.ts).
@@ -54,6 +55,15 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
   }
   return id;
 }
+
+/** Progress before the first page: the card shows the run as starting, not as zeros. */
+export const startingProgress = (now: Date) => ({
+  phase: "starting" as const,
+  pagesRead: 0,
+  usersRead: 0,
+  counts: emptyCounts(),
+  at: now.getTime(),
+});
 
 const leaseMs = (deps: CoreDeps) => deps.leaseMs ?? LEASE_MS;
 

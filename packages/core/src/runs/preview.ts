@@ -6,6 +6,7 @@ import { DomainError, notFound } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
 import { iso } from "../paging.ts";
 import { loadConnectedConnection, previewSync } from "./execute.ts";
+import { startingProgress } from "./lease.ts";
 import { CancelledError, previewProgressStatement, progressWriter } from "./progress-writer.ts";
 
 export type PreviewResult = Awaited<ReturnType<typeof previewSync>>;
@@ -60,6 +61,7 @@ export async function previewConnection(ctx: Ctx, connectionId: string): Promise
       connectionId,
       requestedBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
       status: "running",
+      progress: startingProgress(ctx.clock.now()),
       startedAt: ctx.clock.now(),
     });
     created(previewId);
