@@ -21,6 +21,10 @@ const PAGE = 50;
 export function UsersPage() {
   const [query, setQuery] = useState("");
   const [tag, setTag] = useState("");
+  // Issue 17 (deletions): the Deleted filter and Restore.
+  const [deleted, setDeleted] = useState(false);
+  const [restored, setRestored] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<Page<User> | null>(null);
   const cursor = cursors.at(-1) ?? null;
@@ -29,8 +33,14 @@ export function UsersPage() {
     if (query) params.set("query", query);
     if (tag) params.set("tag", tag);
     if (cursor) params.set("cursor", cursor);
+    if (deleted) params.set("deleted", "only");
     void api<Page<User>>("GET", `/api/users?${params}`).then(setPage);
-  }, [query, tag, cursor]);
+  }, [query, tag, cursor, deleted, reload]);
+  const restore = async (user: User) => {
+    await api("POST", `/api/users/${user.id}/restore`);
+    setRestored(`${user.email} was restored.`);
+    setReload(reload + 1);
+  };
   const restart = () => setCursors([null]);
   return (
     <main>
@@ -63,7 +73,25 @@ export function UsersPage() {
             <option value="AD synced">AD synced</option>
           </select>
         </div>
+        <div class="field">
+          <label for="user-status">Status</label>
+          <select
+            id="user-status"
+            value={deleted ? "deleted" : "active"}
+            onChange={(event: Event) => {
+              setDeleted((event.target as HTMLSelectElement).value === "deleted");
+              setRestored(null);
+              restart();
+            }}
+          >
+            <option value="active">Active</option>
+            <option value="deleted">Deleted</option>
+          </select>
+        </div>
       </section>
+      <p aria-live="polite" class={restored ? "alert ok" : ""}>
+        {restored}
+      </p>
       <div class="table-wrap">
         <table data-testid="users">
           <thead>
@@ -73,6 +101,7 @@ export function UsersPage() {
               <th>Aliases</th>
               <th>Source</th>
               <th>Roles</th>
+              {deleted ? <th>Deleted</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -90,6 +119,14 @@ export function UsersPage() {
                   ))}
                 </td>
                 <td>{user.roles.join(", ")}</td>
+                {deleted ? (
+                  <td>
+                    {when(user.deletedAt)}{" "}
+                    <button type="button" onClick={() => void restore(user)}>
+                      Restore
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
