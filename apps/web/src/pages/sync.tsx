@@ -289,6 +289,9 @@ function ConnectionCard(props: {
                 });
               } catch (error) {
                 await refresh();
+                // The same words as the connection's own error, said once in the status area.
+                if (error instanceof ApiError)
+                  throw new Error(`${error.code.replaceAll("_", " ")}: ${error.message}`);
                 throw error;
               }
             })
