@@ -231,13 +231,15 @@ describe("issue 17 in a real browser", () => {
     await failures.getByLabel("Search failures").fill("");
     await page.getByTestId("reasons").getByRole("button").first().click();
     await failures.getByText("show all reasons").waitFor();
-    await shoot(page, "run-detail-desktop");
+    await shoot(page, "run-issues-desktop");
     // A finished run is not polled any more.
     const polls: string[] = [];
-    page.on("request", (request) => {
+    const onRequest = (request: { url(): string }) => {
       if (request.url().endsWith(`/api/user-sync/runs/${runId}`)) polls.push(request.url());
-    });
+    };
+    page.on("request", onRequest);
     await Bun.sleep(4500);
+    page.off("request", onRequest);
     expect(polls).toEqual([]);
 
     // 4: six users leave the directory, over the limit: the run waits for review.
@@ -307,7 +309,7 @@ describe("issue 17 in a real browser", () => {
     await expect(card(page).getByTestId("last-run-error").textContent()).resolves.toContain(
       "secret expired",
     );
-    await shoot(page, "user-sync-desktop");
+    await shoot(page, "card-expired-desktop");
 
     // 9: the bell — every item links to its run or connection, keys, Escape, outside click.
     await page.getByRole("button", { name: /Notifications/ }).click();
@@ -320,13 +322,15 @@ describe("issue 17 in a real browser", () => {
     for (const href of hrefs) expect(href).toMatch(/^#\/(runs\/run_|sync\?connection=con_)/);
     await expect(panel.textContent()).resolves.toMatch(/users failed|needs review|failed/);
     expect(await contrastOf(page, ".menu .mark-all")).toBeGreaterThanOrEqual(4.5);
+    for (const text of [".menu a.note strong", ".menu a.note span", ".menu a.note small"])
+      expect(await contrastOf(page, text)).toBeGreaterThanOrEqual(4.5);
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute("href"));
     await expect(focused()).resolves.toBe(hrefs[0]);
     await page.keyboard.press("ArrowDown");
     await expect(focused()).resolves.toBe(hrefs[1] ?? hrefs[0]);
     await page.keyboard.press("ArrowUp");
     await expect(focused()).resolves.toBe(hrefs[0]);
-    await shoot(page, "notifications-desktop");
+    await shoot(page, "bell-keyboard-desktop");
     await page.keyboard.press("Escape");
     await expect(panel.count()).resolves.toBe(0);
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("bell-button");
@@ -360,17 +364,17 @@ describe("issue 17 in a real browser", () => {
     await effects.getByRole("button", { name: "Sync now" }).click();
     await card(page).getByTestId("live-progress").waitFor();
     await fits("[data-testid=live-progress]");
-    await shoot(page, "user-sync-phone");
+    await shoot(page, "run-progress-phone");
     await card(page).getByRole("button", { name: "Cancel" }).click();
     await card(page).locator("[data-testid=last-run] .pill.cancelled").waitFor({ timeout: 15_000 });
     api.sim.setFaults({});
     await card(page).getByRole("link", { name: "Run details" }).click();
     await page.getByRole("heading", { name: /Run of/ }).waitFor();
-    await shoot(page, "run-detail-phone");
+    await shoot(page, "run-issues-phone");
     await page.getByRole("button", { name: /Notifications/ }).click();
     await page.getByRole("region", { name: "Notifications" }).getByRole("link").first().waitFor();
     await fits(".menu");
-    await shoot(page, "notifications-phone");
+    await shoot(page, "bell-phone");
     await page.close();
   }, 90_000);
 });
