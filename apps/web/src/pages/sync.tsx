@@ -1,5 +1,13 @@
 import { useEffect, useState } from "hono/jsx/dom";
-import { ApiError, api, type Connection, type ConnectorInfo, type Page, when } from "../api.ts";
+import {
+  ApiError,
+  api,
+  type Connection,
+  type ConnectorInfo,
+  type Page,
+  type PreviewJob,
+  when,
+} from "../api.ts";
 import { type FieldErrors, SchemaForm } from "../schema-form.tsx";
 import { LastRun } from "./sync/last-run.tsx";
 import { PreviewPanel, usePreview } from "./sync/preview.tsx";
@@ -231,6 +239,14 @@ function ConnectionCard(props: {
 
   const connected = connection.status === "connected";
   const run = connection.lastRun;
+  // A kept preview older than the last run no longer says what the next run would do.
+  const stale = (job: PreviewJob | null) =>
+    !!job &&
+    job.status !== "running" &&
+    !!run &&
+    Date.parse(run.startedAt) > Date.parse(job.startedAt);
+  const shownPreview = stale(preview.job) ? null : preview.job;
+  const lastPreview = stale(preview.lastResult) ? null : preview.lastResult;
   const sync = () =>
     act("sync", async () => {
       setConfirming(null);
@@ -305,7 +321,7 @@ function ConnectionCard(props: {
           disabled={!connected || !!busy || run?.outcome === "running"}
           onClick={() => {
             setStatus(null);
-            const effects = sideEffectsOf(connection, preview.lastResult);
+            const effects = sideEffectsOf(connection, lastPreview);
             if (effects) setConfirming(effects);
             else void sync();
           }}
@@ -371,7 +387,7 @@ function ConnectionCard(props: {
           </p>
         </div>
       </div>
-      {preview.job ? <PreviewPanel job={preview.job} onCancel={() => preview.cancel()} /> : null}
+      {shownPreview ? <PreviewPanel job={shownPreview} onCancel={() => preview.cancel()} /> : null}
       <LastRun connection={connection} onChanged={refresh} />
     </section>
   );
