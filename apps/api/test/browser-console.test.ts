@@ -317,6 +317,14 @@ describe("issue 17 in a real browser", () => {
     await page.getByRole("button", { name: /Notifications/ }).click();
     const panel = page.getByRole("region", { name: "Notifications" });
     await panel.getByRole("link").first().waitFor();
+    // Every notification so far is in the panel (it polls every 4 s): the order holds from here.
+    const total = (await api.call("GET", "/api/notifications?limit=20", { token: admin.token }))
+      .json.items.length;
+    for (let i = 0; i < 100 && (await panel.getByRole("link").count()) < total; i += 1)
+      await Bun.sleep(100);
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: /Notifications/ }).click();
+    await panel.getByRole("link").first().waitFor();
     const hrefs = await panel
       .getByRole("link")
       .evaluateAll((links) => links.map((link) => link.getAttribute("href")));

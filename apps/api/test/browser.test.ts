@@ -143,9 +143,12 @@ describe("admin UI in a real browser", () => {
 
     // The run detail lists the users that failed, with reasons.
     await page.getByRole("heading", { name: /Run of/ }).waitFor();
-    await expect(page.getByTestId("issues-failure").textContent()).resolves.toContain(
-      "no email address",
-    );
+    // The list loads after the page: wait for the row, not for the first render.
+    await page
+      .getByTestId("issues-failure")
+      .getByText(/no email address/)
+      .first()
+      .waitFor();
     await shoot(page, "run-detail-desktop");
 
     // Auto-sync: switched on, with the next run time.
