@@ -22,8 +22,11 @@ import {
   RunTracker,
   restoreUser,
   runProgressStatement,
+  runTitle,
   startRun,
+  synchronize,
 } from "../src/index.ts";
+import { CancelledError } from "../src/runs/progress-writer.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 const usersOf = (prefix: string, count: number) =>
@@ -203,6 +206,41 @@ describe("cancel", () => {
     expect((await getRun(ctx, running.id)).outcome).toBe("succeeded");
   });
 
+  test("a cancel that arrives after the read, as deleting begins, still deletes nobody", async () => {
+    const directory: ToyDirectory = { users: usersOf("u", 30), groups: [], pageSize: 10 };
+    const env = await setup(directory, { manageUserDeletion: true });
+    await env.run();
+    directory.users = usersOf("u", 27);
+    const runId = await claimRun(env.deps, env.input);
+    const row = await env.rowOf(runId);
+    const stop = new AbortController();
+    const connector = toyConnector(directory);
+    const result = await synchronize(
+      env.deps,
+      {
+        tenantId: env.tenantId,
+        tenantName: "acme",
+        connectionId: env.connection.id,
+        connector,
+        settings: connector.settings.parse({ manageUserDeletion: true }),
+        secret: "s",
+      },
+      {
+        dryRun: false,
+        lease: { runId, token: row?.leaseOwner as string },
+        deletionLimitLifted: false,
+        // The whole directory was read; the administrator cancels now.
+        onProgress: (progress) => {
+          if (progress.phase === "deleting") stop.abort(new CancelledError());
+        },
+      },
+      stop.signal,
+    );
+    expect(result.outcome).toBe("failed");
+    expect(result.counts.deleted).toBe(0);
+    expect(await env.activeSynced()).toBe(30);
+  });
+
   test("a finished run cannot be cancelled (409 not_running); another tenant's is not found", async () => {
     const env = await setup({ users: usersOf("u", 3), groups: [] });
     const run = await env.run();
@@ -375,5 +413,45 @@ describe("restore", () => {
     expect(await env.activeSynced()).toBe(3);
     const again = await restoreUser(env.ctx, deleted?.id as string).catch((error) => error);
     expect(again.code).toBe("conflict");
+  });
+});
+
+describe("notification titles", () => {
+  const run = (over: Record<string, unknown>) =>
+    ({
+      outcome: "completed_with_errors",
+      pendingDeletions: 0,
+      counts: {
+        created: 3,
+        updated: 0,
+        restored: 0,
+        deleted: 0,
+        skipped: 0,
+        unchanged: 0,
+        failed: 1503,
+      },
+      ...over,
+    }) as unknown as Parameters<typeof runTitle>[0];
+  test("a run where users failed is titled by its failures, not 'made changes'", () => {
+    expect(runTitle(run({}), "user_sync.changes", "Contoso")).toBe(
+      'User sync of "Contoso": 1,503 users failed',
+    );
+    expect(
+      runTitle(
+        run({ outcome: "succeeded", counts: { ...run({}).counts, failed: 0 } }),
+        "user_sync.changes",
+        "Contoso",
+      ),
+    ).toBe('User sync of "Contoso" made changes');
+    expect(
+      runTitle(
+        run({ outcome: "needs_review", pendingDeletions: 455 }),
+        "user_sync.needs_review",
+        "C",
+      ),
+    ).toBe('User sync of "C" needs review: 455 deletions to confirm');
+    expect(runTitle(run({ outcome: "cancelled" }), "user_sync.changes", "C")).toBe(
+      'User sync of "C" was cancelled',
+    );
   });
 });

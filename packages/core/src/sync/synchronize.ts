@@ -107,13 +107,13 @@ export async function synchronize(
         limitLifted: !mode.dryRun && mode.deletionLimitLifted,
         administrators: await holdersOf(deps, target.tenantId, PERMISSIONS.userSync),
       });
+      signal?.throwIfAborted(); // a cancelled run deletes (and counts as deleted) nobody
       tally.deletions(deletion.users, deletion.kind === "delete");
       if (deletion.kind === "review") {
         const error = `${deletion.users.length} users would be deleted, more than the limit of ${deletion.limit}. An administrator must confirm.`;
         await store?.recordPendingDeletions(deletion.users);
         return finish("needs_review", error, deletion.users.length);
       }
-      signal?.throwIfAborted(); // a cancelled run deletes nobody
       await store?.deleteUsers(deletion.users, deletion.kept.map(keptAdministrator));
     }
     progress.phase("groups");
