@@ -90,9 +90,9 @@ export function IssueList(props: {
       <p class="muted" aria-live="polite" data-testid={`shown-${props.kind}`}>
         {loading && items.length === 0
           ? "Loading…"
-          : `Showing ${items.length.toLocaleString()} of ${
-              props.code || search ? "the matching" : props.total.toLocaleString()
-            } ${props.label.toLowerCase()}${next ? "" : ""}.`}
+          : props.code || search
+            ? `${items.length.toLocaleString()}${next ? "+" : ""} matching.`
+            : `Showing ${items.length.toLocaleString()} of ${props.total.toLocaleString()} ${props.label.toLowerCase()}.`}
       </p>
       {items.length === 0 && !loading ? (
         <p class="muted">None{search || props.code ? " match" : ""}.</p>
