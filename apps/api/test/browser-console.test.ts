@@ -176,7 +176,7 @@ describe("issue 17 in a real browser", () => {
     expect(created).toBeGreaterThan(50);
 
     // 8 + 2: Sync now names the PIN emails from the preview; the run shows live progress; Cancel.
-    api.sim.setFaults({ latencyMs: 1500 });
+    api.sim.setFaults({ latencyMs: 6000 });
     await card(page).getByRole("button", { name: "Sync now" }).click();
     await expect(page.getByTestId("sync-side-effects").textContent()).resolves.toContain(
       `send ${created} PIN emails`,
@@ -191,7 +191,7 @@ describe("issue 17 in a real browser", () => {
     );
     await shoot(page, "run-progress-desktop");
     await card(page).getByRole("button", { name: "Cancel" }).click();
-    await card(page).locator("[data-testid=last-run] .pill.cancelled").waitFor({ timeout: 15_000 });
+    await card(page).locator("[data-testid=last-run] .pill.cancelled").waitFor({ timeout: 30_000 });
     await expect(card(page).getByTestId("last-run-error").textContent()).resolves.toContain(
       "nobody was deleted",
     );
@@ -368,7 +368,7 @@ describe("issue 17 in a real browser", () => {
       body: { secretExpiresAt: inDays(5) },
     });
     await page.reload();
-    api.sim.setFaults({ latencyMs: 1500 });
+    api.sim.setFaults({ latencyMs: 6000 });
     await card(page).getByRole("button", { name: "Sync now" }).click();
     const effects = page.getByTestId("sync-side-effects");
     await effects.waitFor();
@@ -378,7 +378,7 @@ describe("issue 17 in a real browser", () => {
     await fits("[data-testid=live-progress]");
     await shoot(page, "run-progress-phone");
     await card(page).getByRole("button", { name: "Cancel" }).click();
-    await card(page).locator("[data-testid=last-run] .pill.cancelled").waitFor({ timeout: 15_000 });
+    await card(page).locator("[data-testid=last-run] .pill.cancelled").waitFor({ timeout: 30_000 });
     api.sim.setFaults({});
     await card(page).getByRole("link", { name: "Run details" }).click();
     await page.getByRole("heading", { name: /Run of/ }).waitFor();
