@@ -196,6 +196,16 @@ describe("issue 17 in a real browser", () => {
       "nobody was deleted",
     );
     api.sim.setFaults({});
+    // The emails phase: PIN emails are queued with the users a run wrote (a cancelled run keeps
+    // the page it had decided) and delivered after it; the card says how far delivery got.
+    const shownRun = (
+      await api.call("GET", `/api/user-sync/connections/${connectionId}`, { token: admin.token })
+    ).json.lastRun;
+    if (shownRun.emails.pending > 0)
+      await expect(card(page).getByTestId("card-emails").textContent()).resolves.toBe(
+        `Sending PIN emails: 0 sent, ${shownRun.emails.pending} waiting.`,
+      );
+    else await expect(card(page).getByTestId("card-emails").count()).resolves.toBe(0);
 
     // A full run, then 3: the run detail, worked through.
     await card(page).getByRole("button", { name: "Sync now" }).click();

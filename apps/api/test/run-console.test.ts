@@ -121,7 +121,13 @@ describe("runs: progress, cancel, issues", () => {
     const card = await api.call("GET", `${base}/connections/${connectionId}`, {
       token: acme.token,
     });
-    expect(card.json.lastRun).toMatchObject({ id: runId, error: null, pendingDeletions: 0 });
+    expect(card.json.lastRun).toMatchObject({
+      id: runId,
+      error: null,
+      pendingDeletions: 0,
+      // PIN emails are off on this connection: none queued.
+      emails: { pending: 0, sent: 0, failed: 0 },
+    });
   });
 
   test("issues are filtered by kind and code, searched, paged, and exported as CSV", async () => {

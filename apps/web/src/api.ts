@@ -71,7 +71,11 @@ export type Connection = {
   autoSync: { enabled: boolean; activatedAt: string | null; nextRunAt: string | null };
   /** Set when the connector signs users in: the URI to add to the directory's app. */
   signIn?: { redirectUri: string } | null;
-  lastRun: Omit<Run, "connectionId" | "triggeredBy"> | null;
+  lastRun:
+    | (Omit<Run, "connectionId" | "triggeredBy"> & {
+        emails: { pending: number; sent: number; failed: number } | null;
+      })
+    | null;
 };
 
 export type JsonSchema = {

@@ -131,6 +131,14 @@ export const ConnectionSchema = z
         error: z.string().nullable(),
         pendingDeletions: z.number().int(),
         ...progressFields,
+        emails: z
+          .object({
+            pending: z.number().int(),
+            sent: z.number().int(),
+            failed: z.number().int(),
+          })
+          .nullable()
+          .meta({ description: "The run's welcome emails: waiting, delivered, failed for good" }),
       })
       .nullable(),
     signIn: z

@@ -64,7 +64,30 @@ export function LastRun(props: { connection: Connection; onChanged: () => Promis
         </p>
       ) : null}
       <CountsList counts={run.counts} />
+      <EmailDelivery emails={run.emails} />
       {links}
     </div>
+  );
+}
+
+/**
+ * The emails phase: a run queues its PIN emails with the users it writes; the dispatcher
+ * delivers them after it (at Resend's rate), so the card says how far delivery got.
+ */
+function EmailDelivery({
+  emails,
+}: {
+  emails: { pending: number; sent: number; failed: number } | null;
+}) {
+  if (!emails || emails.pending + emails.sent + emails.failed === 0) return null;
+  return (
+    <p class={emails.failed > 0 ? "alert warn" : "muted"} data-testid="card-emails">
+      {emails.pending > 0 ? "Sending PIN emails: " : "PIN emails: "}
+      {emails.sent.toLocaleString()} sent, {emails.pending.toLocaleString()} waiting
+      {emails.failed > 0
+        ? `, ${emails.failed.toLocaleString()} failed (see the run's warnings)`
+        : ""}
+      .
+    </p>
   );
 }
