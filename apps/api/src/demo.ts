@@ -15,6 +15,9 @@ const DEMO_DB = "./data/demo.db";
 const USERS = Number(process.env.DEMO_USERS ?? 3000);
 const admin = { email: "admin@demo.test", password: "demo-password-123" };
 const operatorToken = `demo-operator-${crypto.randomUUID()}`;
+// The simulators' control routes (`/_sim/*`, header `x-sim-control`): make the directory slow
+// or failing on purpose, to watch progress, Cancel and the errors in the UI.
+const controlToken = `demo-sim-${crypto.randomUUID()}`;
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
   console.error("Run the demo with `bun run demo`: it trusts the simulator's certificate first.");
@@ -29,13 +32,18 @@ const entra = generateTenant(directory, {
   seed: 2026,
   displayName: "Contoso (simulated)",
 });
-const sim = await startEntraSim({ directory, port: Number(process.env.DEMO_SIM_PORT ?? 0) });
+const sim = await startEntraSim({
+  directory,
+  port: Number(process.env.DEMO_SIM_PORT ?? 0),
+  controlToken,
+});
 // The Google simulator shares the Entra simulator's certificate, so one NODE_EXTRA_CA_CERTS trusts both.
 const google = new SimGoogle();
 const workspace = generateWorkspace(google, { users: USERS, seed: 2026, domain: "fabrikam.test" });
 const googleSim = await startGoogleSim({
   google,
   port: Number(process.env.DEMO_GOOGLE_SIM_PORT ?? 0),
+  controlToken,
 });
 
 const config = readConfig({
@@ -153,6 +161,12 @@ console.log(`
                 "Sign in with Google" and pick their account on the simulated chooser:
                 ${googleUsers.join(", ")}, …
                 Redirect URI: ${config.publicUrl}/api/auth/sso/google/callback
+  Simulator    control token ${controlToken} (header x-sim-control on /_sim/*), e.g.
+                a slow directory (2 s a request; watch progress, then Cancel):
+                  curl -k -X PUT -H "x-sim-control: ${controlToken}" -H "content-type: application/json" \\
+                    -d '{"latencyMs":2000}' ${sim.url}/_sim/faults
+                a directory failing from page 2: -d '{"failFromPage":2}'; back to normal: -d '{}'
+                Google: the same on ${googleSim.url}/_sim/faults
 
   In the UI: User synchronization → Connect → Sync now. Ctrl-C stops everything.
 `);

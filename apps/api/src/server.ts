@@ -20,7 +20,14 @@ export async function startService(config: Config) {
     publicUrl: config.publicUrl,
     trustedProxies: config.ROSTER_TRUSTED_PROXIES,
   });
-  const server = Bun.serve({ port: config.PORT, fetch: app.fetch });
+  const server = Bun.serve({
+    port: config.PORT,
+    fetch: app.fetch,
+    // Chosen, not Bun's 10 s default: no request waits on a directory any more (previews and
+    // runs are background jobs the UI polls), so 30 s of silence means a dead client. A
+    // timed-out request made Chromium re-send a preview ~15 times (issue 17). Bun allows 255 s.
+    idleTimeout: 30,
+  });
   const scheduler =
     config.ROSTER_SCHEDULER === "on"
       ? startScheduler(deps, { emailRate: config.ROSTER_EMAIL_RATE })

@@ -154,6 +154,12 @@ describe("operator and session", () => {
         "/api/user-sync/connections/{id}/preview",
         "/api/user-sync/runs/{runId}",
         "/api/user-sync/runs/{runId}/confirm-deletions",
+        "/api/user-sync/runs/{runId}/cancel",
+        "/api/user-sync/runs/{runId}/issues",
+        "/api/user-sync/runs/{runId}/issues.csv",
+        "/api/user-sync/previews/{previewId}",
+        "/api/user-sync/previews/{previewId}/cancel",
+        "/api/users/{id}/restore",
       ]),
     );
     expect((await api.app.request("/api/docs")).status).toBe(200);
@@ -396,11 +402,13 @@ describe("user synchronization", () => {
   });
 
   test("preview counts without writing", async () => {
-    const preview = await api.call("POST", `/api/user-sync/connections/${connectionId}/preview`, {
+    const started = await api.call("POST", `/api/user-sync/connections/${connectionId}/preview`, {
       token: acme.token,
     });
-    expect(preview.status).toBe(200);
-    expect(preview.json.counts.created).toBe(123);
+    expect(started.status).toBe(202);
+    const preview = await api.waitForPreview(acme.token, started.json.preview.id);
+    expect(preview.status).toBe("succeeded");
+    expect(preview.result.counts.created).toBe(123);
     const users = await api.call("GET", "/api/users?tag=AD%20synced", { token: acme.token });
     expect(users.json.items).toHaveLength(0);
   });

@@ -104,6 +104,9 @@ const run = await api.call("POST", `/api/user-sync/connections/${connectionId}/s
   token: acme.token,
 });
 await api.deps.tracker.idle();
+const preview = await api.call("POST", `/api/user-sync/connections/${connectionId}/preview`, {
+  token: acme.token,
+});
 const group = await api.call("GET", "/api/groups", { token: acme.token });
 const notification = await api.call("GET", "/api/notifications", { token: acme.token });
 
@@ -111,6 +114,7 @@ const idsOf: Record<string, string> = {
   users: plainUser.json.id,
   connections: connectionId,
   runs: run.json.run.id,
+  previews: preview.json.preview.id,
   groups: group.json.items[0]?.id,
   notifications: notification.json.items[0]?.id,
   sso: "microsoft",

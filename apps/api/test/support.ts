@@ -157,6 +157,17 @@ export async function testApi(
     };
   };
 
+  /** Polls a background preview until it is no longer running, as the admin UI does. */
+  const waitForPreview = async (token: string, previewId: string, ms = 30_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const preview = await call("GET", `/api/user-sync/previews/${previewId}`, { token });
+      if (preview.json?.status !== "running") return preview.json;
+      if (Date.now() > end) throw new Error(`preview ${previewId} still running`);
+      await Bun.sleep(25);
+    }
+  };
+
   const stop = async () => {
     await deps.tracker.idle();
     await sim.stop();
@@ -176,6 +187,7 @@ export async function testApi(
     stop,
     log,
     publicUrl,
+    waitForPreview,
   };
 }
 

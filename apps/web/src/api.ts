@@ -35,6 +35,15 @@ export type Counts = Record<
   number
 >;
 
+/** Where a run or preview is; written at most every second while it goes. */
+export type Progress = {
+  phase: "starting" | "reading" | "writing" | "deleting" | "groups" | "emails" | "done";
+  pagesRead: number;
+  usersRead: number;
+  counts: Counts;
+  at: number;
+};
+
 export type Run = {
   id: string;
   connectionId: string;
@@ -48,6 +57,8 @@ export type Run = {
   counts: Counts;
   mode: "full" | "incremental";
   fullReason: string | null;
+  progress: Progress | null;
+  cancelRequested: boolean;
 };
 
 /** What a run read, in words: "changes only", or "everything" and why. */
@@ -81,7 +92,11 @@ export type Connection = {
   autoSync: { enabled: boolean; activatedAt: string | null; nextRunAt: string | null };
   /** Set when the connector signs users in: the URI to add to the directory's app. */
   signIn?: { redirectUri: string } | null;
-  lastRun: Omit<Run, "connectionId" | "triggeredBy" | "error" | "pendingDeletions"> | null;
+  lastRun:
+    | (Omit<Run, "connectionId" | "triggeredBy"> & {
+        emails: { pending: number; sent: number; failed: number } | null;
+      })
+    | null;
 };
 
 export type JsonSchema = {
@@ -109,3 +124,56 @@ export type ConnectorInfo = {
 };
 
 export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
+
+/**
+ * A date-only value (a secret's expiry chosen as 2026-12-06 is stored as that day's UTC
+ * midnight): shown in UTC, so no time zone moves it to the day before.
+ */
+export const dateOnly = (iso: string | null) =>
+  iso
+    ? new Date(iso).toLocaleDateString(undefined, {
+        timeZone: "UTC",
+        year: "numeric",
+        month: "short",
+        day: "numeric",
+      })
+    : "—";
+
+/** 75 → "1 min 15 s". */
+export const duration = (ms: number) => {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+};
+
+export type Preview = {
+  counts: Counts;
+  error: string | null;
+  outcome: string;
+  pendingDeletions: number;
+  aliasesRemoved: number;
+  samples: Record<string, { email: string | null; name: string | null; reason?: string }[]>;
+};
+
+/** A preview running in the background, or its kept result. */
+export type PreviewJob = {
+  id: string;
+  connectionId: string;
+  status: "running" | "succeeded" | "failed" | "cancelled";
+  progress: Progress | null;
+  result: Preview | null;
+  error: string | null;
+  cancelRequested: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+};
+
+export type RunIssue = {
+  id: string;
+  kind: "failure" | "warning" | "pending_deletion";
+  externalId: string | null;
+  email: string | null;
+  displayName: string | null;
+  code: string;
+  message: string;
+};

@@ -19,6 +19,7 @@ export const DOMAIN_ERROR_CODES = [
   "too_many_connections",
   "not_connected",
   "not_needs_review",
+  "not_running",
   "last_administrator",
   "payload_too_large",
   "unsupported_media_type",

@@ -11,7 +11,8 @@ export type IdPrefix =
   | "iss"
   | "grp"
   | "ntf"
-  | "eml";
+  | "eml"
+  | "prv";
 
 /**
  * A prefixed id (`usr_…`): 8 characters of the current millisecond, then 12 random ones.

@@ -22,6 +22,7 @@ const STATUS: Partial<Record<DomainErrorCode, ContentfulStatusCode>> = {
   connect_in_progress: 409,
   too_many_connections: 409,
   not_connected: 409,
+  not_running: 409,
   not_needs_review: 409,
   last_administrator: 409,
   payload_too_large: 413,

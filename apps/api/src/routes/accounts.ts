@@ -15,6 +15,7 @@ import {
   markNotificationRead,
   me,
   PERMISSIONS,
+  restoreUser,
   updateUser,
   userHistory,
 } from "@roster/core";
@@ -260,6 +261,23 @@ export function accountRoutes(
       await deleteUser(ctxOf(c), c.req.valid("param").id);
       return c.body(null, 204);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/users/{id}/restore",
+      tags: users,
+      ...usersPermission,
+      security,
+      summary: "Restore a soft-deleted user",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(UserSchema, "Restored"),
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
+      },
+    }),
+    async (c) => c.json(await restoreUser(ctxOf(c), c.req.valid("param").id), 200),
   );
 
   app.use("/api/groups", requireSession, requirePermission(PERMISSIONS.users));

@@ -13,7 +13,31 @@ export const CountsSchema = z
   })
   .openapi("RunCounts");
 
-const Outcome = z.enum(["running", "succeeded", "completed_with_errors", "needs_review", "failed"]);
+const Outcome = z.enum([
+  "running",
+  "succeeded",
+  "completed_with_errors",
+  "needs_review",
+  "failed",
+  "cancelled",
+]);
+
+export const ProgressSchema = z
+  .object({
+    phase: z.enum(["starting", "reading", "writing", "deleting", "groups", "emails", "done"]),
+    pagesRead: z.number().int(),
+    usersRead: z.number().int(),
+    counts: CountsSchema,
+    at: z.number().int().meta({ description: "When it was written, ms since the epoch" }),
+  })
+  .openapi("RunProgress");
+
+const progressFields = {
+  progress: ProgressSchema.nullable().meta({
+    description: "Written at most every second while it runs (page boundaries, phase changes)",
+  }),
+  cancelRequested: z.boolean(),
+};
 
 export const RunSchema = z
   .object({
@@ -36,6 +60,7 @@ export const RunSchema = z
       description:
         "Why a full run read everything: not_supported, requested, first_run, settings_changed, cursor_expired, reconciliation, directory_reset, cursor_invalid, scope_changed",
     }),
+    ...progressFields,
   })
   .openapi("Run");
 
@@ -60,6 +85,23 @@ export const RunDetailSchema = RunSchema.extend({
       description:
         "The run's welcome emails: waiting for the dispatcher, delivered, failed for good (each failure is also a `pin_email_failed` warning). Without Resend configured they stay pending in the local outbox.",
     }),
+  totals: z
+    .object({
+      failures: z.number().int(),
+      warnings: z.number().int(),
+      pendingDeletions: z.number().int(),
+    })
+    .meta({ description: "Every issue the run recorded (none is dropped)" }),
+  reasons: z
+    .array(
+      z.object({
+        kind: z.enum(["failure", "warning", "pending_deletion"]),
+        code: z.string(),
+        count: z.number().int(),
+        example: z.string(),
+      }),
+    )
+    .meta({ description: "Issues grouped by kind and reason code, largest first" }),
   failures: z.array(
     z.object({
       externalId: z.string().nullable(),
@@ -118,6 +160,17 @@ export const ConnectionSchema = z
         startedAt: Timestamp,
         finishedAt: Timestamp.nullable(),
         counts: CountsSchema,
+        error: z.string().nullable(),
+        pendingDeletions: z.number().int(),
+        ...progressFields,
+        emails: z
+          .object({
+            pending: z.number().int(),
+            sent: z.number().int(),
+            failed: z.number().int(),
+          })
+          .nullable()
+          .meta({ description: "The run's welcome emails: waiting, delivered, failed for good" }),
       })
       .nullable(),
     signIn: z
@@ -228,3 +281,38 @@ export const ReviewDecisionSchema = z
   })
   .strict()
   .openapi("ReviewDecision");
+export const PreviewJobSchema = z
+  .object({
+    id: z.string(),
+    connectionId: z.string(),
+    status: z.enum(["running", "succeeded", "failed", "cancelled"]),
+    progress: ProgressSchema.nullable(),
+    result: PreviewSchema.nullable().meta({ description: "Set once the preview succeeded" }),
+    error: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+  })
+  .openapi("PreviewJob");
+
+const IssueKind = z.enum(["failure", "warning", "pending_deletion"]);
+
+export const IssueSchema = z
+  .object({
+    id: z.string(),
+    kind: IssueKind,
+    externalId: z.string().nullable(),
+    email: z.string().nullable(),
+    displayName: z.string().nullable(),
+    code: z.string(),
+    message: z.string(),
+  })
+  .openapi("RunIssue");
+
+export const IssueFilterQuery = z.object({
+  kind: IssueKind.optional(),
+  code: z.string().max(64).optional(),
+  query: z.string().max(200).optional().meta({
+    description: "Searches name, email, directory id and message (case-insensitive)",
+  }),
+});

@@ -1,14 +1,20 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type ConnectionView,
+  cancelPreview,
+  cancelRun,
   confirmReview,
   connectConnection,
   connectorCatalog,
   createConnection,
   deleteConnection,
+  exportRunIssues,
   getConnection,
+  getPreview,
   getRun,
+  latestPreview,
   listConnections,
+  listRunIssues,
   listRuns,
   PERMISSIONS,
   previewConnection,
@@ -32,7 +38,9 @@ import {
   ConnectionSchema,
   ConnectorSchema,
   CreateConnectionSchema,
-  PreviewSchema,
+  IssueFilterQuery,
+  IssueSchema,
+  PreviewJobSchema,
   ReviewDecisionSchema,
   RunDetailSchema,
   RunSchema,
@@ -45,6 +53,7 @@ const security = sessionSecurity;
 const guarded = { session: true, permission: true };
 const userSyncPermission = { "x-permission": PERMISSIONS.userSync };
 const RunIdParam = z.object({ runId: z.string().min(1).max(64) });
+const PreviewIdParam = z.object({ previewId: z.string().min(1).max(64) });
 
 type Viewer = {
   get(key: "deps"): AppEnv["Variables"]["deps"];
@@ -271,14 +280,131 @@ export function userSyncRoutes(app: OpenAPIHono<AppEnv>) {
       tags,
       ...userSyncPermission,
       security,
-      summary: "Dry run: what a sync would do now; writes nothing",
+      summary:
+        "Dry run: starts a preview in the background (what a sync would do now; writes nothing)",
+      description:
+        "Answers at once with the preview's record; follow it with `GET /api/user-sync/previews/{previewId}`. One preview per connection at a time (409 `preview_in_progress` with `details.id` of the running one).",
       request: { params: IdParam },
       responses: {
-        200: jsonResponse(PreviewSchema, "The preview"),
+        202: jsonResponse(z.object({ preview: PreviewJobSchema }), "The preview, started"),
         ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
       },
     }),
-    async (c) => c.json(await previewConnection(ctxOf(c), c.req.valid("param").id), 200),
+    async (c) =>
+      c.json({ preview: await previewConnection(ctxOf(c), c.req.valid("param").id) }, 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/connections/{id}/preview",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "The latest preview of a connection (running or kept)",
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(PreviewJobSchema, "The latest preview"),
+        ...errorsOf({ ...guarded, id: true }),
+      },
+    }),
+    async (c) => c.json(await latestPreview(ctxOf(c), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/previews/{previewId}",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "A preview: its progress, and its result once done",
+      request: { params: PreviewIdParam },
+      responses: {
+        200: jsonResponse(PreviewJobSchema, "The preview"),
+        ...errorsOf({ ...guarded, id: true }),
+      },
+    }),
+    async (c) => c.json(await getPreview(ctxOf(c), c.req.valid("param").previewId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/previews/{previewId}/cancel",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "Cancel a running preview",
+      request: { params: PreviewIdParam },
+      responses: {
+        202: jsonResponse(PreviewJobSchema, "Cancel requested (or done)"),
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
+      },
+    }),
+    async (c) => c.json(await cancelPreview(ctxOf(c), c.req.valid("param").previewId), 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user-sync/runs/{runId}/cancel",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "Cancel a running run: it stops between pages, deletes nobody, ends `cancelled`",
+      request: { params: RunIdParam },
+      responses: {
+        202: jsonResponse(z.object({ run: RunSchema }), "Cancel requested"),
+        ...errorsOf({ ...guarded, id: true, unsafe: true, also: [409] }),
+      },
+    }),
+    async (c) => c.json({ run: await cancelRun(ctxOf(c), c.req.valid("param").runId) }, 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/runs/{runId}/issues",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "A run's failures, warnings and pending deletions: filtered, searched, paged",
+      request: { params: RunIdParam, query: PageQuery.extend(IssueFilterQuery.shape) },
+      responses: {
+        200: jsonResponse(listOf(IssueSchema, "RunIssueList"), "Issues in the order recorded"),
+        ...errorsOf({ ...guarded, id: true, input: true }),
+      },
+    }),
+    async (c) =>
+      c.json(await listRunIssues(ctxOf(c), c.req.valid("param").runId, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user-sync/runs/{runId}/issues.csv",
+      tags,
+      ...userSyncPermission,
+      security,
+      summary: "A run's issues as CSV (same filters as the list, every row)",
+      request: { params: RunIdParam, query: IssueFilterQuery },
+      responses: {
+        200: {
+          description: "RFC 4180 CSV: kind, code, displayName, email, externalId, message",
+          content: { "text/csv": { schema: z.string() } },
+        },
+        ...errorsOf({ ...guarded, id: true, input: true }),
+      },
+    }),
+    async (c) => {
+      const runId = c.req.valid("param").runId;
+      const stream = await exportRunIssues(ctxOf(c), runId, c.req.valid("query"));
+      return c.body(stream, 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="run-${runId.replace(/[^\w-]/g, "")}-issues.csv"`,
+      });
+    },
   );
 
   app.openapi(

@@ -6,12 +6,24 @@ type Notification = {
   kind: string;
   title: string;
   body: string;
-  data: { runId?: string };
+  data: { runId?: string; connectionId?: string };
   createdAt: string;
   readAt: string | null;
 };
 
-/** The bell: unread count, the latest notifications, mark read; polls without a reload. */
+/** Where a notification leads: its run, or (secret expiry) its connection's card. */
+const targetOf = (item: Notification) =>
+  item.data.runId
+    ? `#/runs/${item.data.runId}`
+    : item.data.connectionId
+      ? `#/sync?connection=${item.data.connectionId}`
+      : "#/sync";
+
+/**
+ * The bell: unread count, the latest notifications as links, mark read; polls without a
+ * reload. The panel fits a phone (fixed under the navbar there), moves with the arrow keys,
+ * and closes with Escape (focus back on the bell) or a click outside.
+ */
 function Bell() {
   const [items, setItems] = useState<Notification[]>([]);
   const [open, setOpen] = useState(false);
@@ -24,19 +36,58 @@ function Bell() {
     const timer = setInterval(load, 4000);
     return () => clearInterval(timer);
   }, []);
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) document.getElementById("bell-button")?.focus();
+  };
+  useEffect(() => {
+    if (!open) return;
+    const outside = (event: Event) => {
+      if (!document.querySelector(".bell")?.contains(event.target as Node)) close(false);
+    };
+    document.addEventListener("pointerdown", outside);
+    document.addEventListener("keydown", onKeyDown);
+    // Focus the first notification, so the arrow keys work at once.
+    document.querySelector<HTMLElement>(".bell .note")?.focus();
+    return () => {
+      document.removeEventListener("pointerdown", outside);
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [open]);
   const unread = items.filter((item) => !item.readAt).length;
   const read = async (item: Notification) => {
-    if (!item.readAt) await api("POST", `/api/notifications/${item.id}/read`);
-    if (item.data.runId) location.hash = `#/runs/${item.data.runId}`;
     setOpen(false);
+    if (!item.readAt) await api("POST", `/api/notifications/${item.id}/read`).catch(() => {});
     await load();
   };
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close(true);
+      return;
+    }
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
+    const links = [...document.querySelectorAll<HTMLElement>(".bell .note")];
+    if (links.length === 0) return;
+    event.preventDefault();
+    const at = links.indexOf(document.activeElement as HTMLElement);
+    const next =
+      event.key === "Home"
+        ? 0
+        : event.key === "End"
+          ? links.length - 1
+          : event.key === "ArrowDown"
+            ? (at + 1) % links.length
+            : (at - 1 + links.length) % links.length;
+    links[next]?.focus();
+  }
   return (
     <div class="bell">
       <button
+        id="bell-button"
         type="button"
-        aria-haspopup="true"
         aria-expanded={open ? "true" : "false"}
+        aria-controls="notifications-panel"
         aria-label={`Notifications, ${unread} unread`}
         onClick={() => setOpen(!open)}
       >
@@ -59,12 +110,17 @@ function Bell() {
         ) : null}
       </button>
       {open ? (
-        <div class="menu" role="menu">
+        <section
+          id="notifications-panel"
+          class="menu"
+          aria-label="Notifications"
+          data-testid="notifications"
+        >
           <div class="menu-head">
-            <strong>Notifications</strong>
+            <h2>Notifications</h2>
             <button
               type="button"
-              class="link"
+              class="mark-all"
               onClick={async () => {
                 await api("POST", "/api/notifications/read-all");
                 await load();
@@ -73,20 +129,26 @@ function Bell() {
               Mark all read
             </button>
           </div>
-          {items.length === 0 ? <p class="muted">Nothing yet.</p> : null}
-          {items.map((item) => (
-            <button
-              type="button"
-              role="menuitem"
-              class={`note ${item.readAt ? "" : "unread"}`}
-              onClick={() => read(item)}
-            >
-              <strong>{item.title}</strong>
-              <span>{item.body}</span>
-              <small>{when(item.createdAt)}</small>
-            </button>
-          ))}
-        </div>
+          {items.length === 0 ? <p class="muted empty">Nothing yet.</p> : null}
+          <ul>
+            {items.map((item) => (
+              <li>
+                <a
+                  href={targetOf(item)}
+                  class={`note ${item.readAt ? "" : "unread"}`}
+                  onClick={() => void read(item)}
+                >
+                  <strong>{item.title}</strong>
+                  <span>{item.body}</span>
+                  <small>
+                    {when(item.createdAt)}
+                    {item.readAt ? "" : " · unread"}
+                  </small>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
     </div>
   );

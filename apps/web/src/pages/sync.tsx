@@ -1,32 +1,22 @@
 import { useEffect, useState } from "hono/jsx/dom";
-import { api, type Connection, type ConnectorInfo, type Counts, type Page, when } from "../api.ts";
+import {
+  ApiError,
+  api,
+  type Connection,
+  type ConnectorInfo,
+  type Page,
+  type PreviewJob,
+  when,
+} from "../api.ts";
 import { ConnectionForm } from "./sync/connection-form.tsx";
+import { LastRun } from "./sync/last-run.tsx";
+import { PreviewPanel, usePreview } from "./sync/preview.tsx";
+import { SecretExpiry } from "./sync/secret-expiry.tsx";
 import { SelectedGroups } from "./sync/selected-groups.tsx";
+import { ConfirmSync, sideEffectsOf } from "./sync/side-effects.tsx";
+import { type Status, StatusArea } from "./sync/status.tsx";
 
-const COUNT_KEYS: (keyof Counts)[] = [
-  "created",
-  "updated",
-  "restored",
-  "deleted",
-  "skipped",
-  "unchanged",
-  "failed",
-];
-
-export const CountsList = ({ counts }: { counts: Counts }) => (
-  <dl class="counts">
-    {COUNT_KEYS.map((key) => (
-      <div>
-        <dt>{key}</dt>
-        <dd data-testid={`count-${key}`}>{counts[key]}</dd>
-      </div>
-    ))}
-  </dl>
-);
-
-export const Outcome = ({ outcome }: { outcome: string }) => (
-  <span class={`pill ${outcome}`}>{outcome.replaceAll("_", " ")}</span>
-);
+export { CountsList, Outcome } from "./sync/counts.tsx";
 
 /** Sign-in's redirect URI with a copy button: the admin adds it to the app registration. */
 function RedirectUri({ uri }: { uri: string }) {
@@ -64,15 +54,6 @@ function settingsSummary(settings: Record<string, unknown>) {
   return parts.join(" · ");
 }
 
-type Preview = {
-  counts: Counts;
-  error: string | null;
-  outcome: string;
-  pendingDeletions: number;
-  aliasesRemoved: number;
-  samples: Record<string, { email: string | null; name: string | null; reason?: string }[]>;
-};
-
 function ConnectionCard(props: {
   connector: ConnectorInfo;
   connection: Connection;
@@ -92,16 +73,18 @@ function ConnectionCard(props: {
     setReturnFocus(false);
   }, [returnFocus, editing]);
   const [busy, setBusy] = useState<string | null>(null);
-  const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
-  const [preview, setPreview] = useState<Preview | null>(null);
+  // One status area per card: each action replaces what it said before.
+  const [status, setStatus] = useState<Status>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const preview = usePreview(connection.id);
 
   const act = async (label: string, work: () => Promise<void>) => {
     setBusy(label);
-    setNotice(null);
+    setStatus(null);
     try {
       await work();
     } catch (error) {
-      setNotice({ kind: "error", text: error instanceof Error ? error.message : String(error) });
+      setStatus({ kind: "error", text: error instanceof Error ? error.message : String(error) });
     } finally {
       setBusy(null);
     }
@@ -131,6 +114,9 @@ function ConnectionCard(props: {
           onCancel={() => setEditing(false)}
           onSaved={(saved) => {
             setEditing(false);
+            // New settings: the old status and preview no longer hold.
+            setStatus({ kind: "ok", text: "Saved." });
+            preview.dismiss();
             props.onChange(saved);
           }}
         />
@@ -140,39 +126,54 @@ function ConnectionCard(props: {
 
   const connected = connection.status === "connected";
   const run = connection.lastRun;
+  // A kept preview older than the last run no longer says what the next run would do.
+  const stale = (job: PreviewJob | null) =>
+    !!job &&
+    job.status !== "running" &&
+    !!run &&
+    Date.parse(run.startedAt) > Date.parse(job.startedAt);
+  const shownPreview = stale(preview.job) ? null : preview.job;
+  const lastPreview = stale(preview.lastResult) ? null : preview.lastResult;
+  const sync = (mode: "full" | "incremental" = "incremental") =>
+    act("sync", async () => {
+      setConfirming(null);
+      preview.dismiss();
+      await api("POST", `/api/user-sync/connections/${connection.id}/sync`, { mode });
+      await refresh();
+    });
+  // A connect error is said once: by the failed Connect, or (after a reload) by the connection.
+  const shown: Status =
+    status ??
+    (connection.status === "error" && connection.lastError
+      ? {
+          kind: "error",
+          text: `${connection.lastError.code.replaceAll("_", " ")}: ${connection.lastError.message}`,
+        }
+      : null);
   return (
-    <section class="card" aria-label={connection.name}>
+    <section class="card" id={`connection-${connection.id}`} aria-label={connection.name}>
       <div class="card-head">
         <h2>{connection.name}</h2>
         <span class={`pill ${connection.status}`} data-testid="connection-status">
           {connection.status}
         </span>
       </div>
-      {connection.status === "error" && connection.lastError ? (
-        <p class="alert error" role="alert" data-testid="connect-error">
-          <strong>{connection.lastError.code.replaceAll("_", " ")}:</strong>{" "}
-          {connection.lastError.message}
-        </p>
-      ) : null}
-      {notice ? (
-        <p class={`alert ${notice.kind}`} role="alert">
-          {notice.text}
-        </p>
-      ) : null}
+      <StatusArea status={shown} />
       <p class="muted summary">{settingsSummary(connection.settings)}</p>
       <SelectedGroups
         connectionId={connection.id}
         settingsKey={JSON.stringify(connection.settings)}
       />
-      {connection.secretExpiresAt ? (
-        <p class="muted">Secret expires {when(connection.secretExpiresAt)}</p>
-      ) : null}
+      <SecretExpiry expiresAt={connection.secretExpiresAt} />
       {connection.signIn ? <RedirectUri uri={connection.signIn.redirectUri} /> : null}
       <div class="actions">
         <button
           type="button"
           id={`edit-${connection.id}`}
-          onClick={() => setEditing(true)}
+          onClick={() => {
+            setStatus(null);
+            setEditing(true);
+          }}
           disabled={!!busy}
         >
           Edit
@@ -190,12 +191,15 @@ function ConnectionCard(props: {
                     `/api/user-sync/connections/${connection.id}/connect`,
                   ),
                 );
-                setNotice({
+                setStatus({
                   kind: "ok",
                   text: "Connected: the credentials, permissions and groups check out.",
                 });
               } catch (error) {
                 await refresh();
+                // The same words as the connection's own error, said once in the status area.
+                if (error instanceof ApiError)
+                  throw new Error(`${error.code.replaceAll("_", " ")}: ${error.message}`);
                 throw error;
               }
             })
@@ -207,12 +211,12 @@ function ConnectionCard(props: {
           type="button"
           class={connected ? "primary" : ""}
           disabled={!connected || !!busy || run?.outcome === "running"}
-          onClick={() =>
-            act("sync", async () => {
-              await api("POST", `/api/user-sync/connections/${connection.id}/sync`);
-              await refresh();
-            })
-          }
+          onClick={() => {
+            setStatus(null);
+            const effects = sideEffectsOf(connection, lastPreview);
+            if (effects) setConfirming(effects);
+            else void sync();
+          }}
         >
           Sync now
         </button>
@@ -220,29 +224,19 @@ function ConnectionCard(props: {
           type="button"
           title="Read the whole directory instead of only what changed since the last run"
           disabled={!connected || !!busy || run?.outcome === "running"}
-          onClick={() =>
-            act("sync", async () => {
-              await api("POST", `/api/user-sync/connections/${connection.id}/sync`, {
-                mode: "full",
-              });
-              await refresh();
-            })
-          }
+          onClick={() => {
+            setStatus(null);
+            void sync("full");
+          }}
         >
           Full sync
         </button>
         <button
           type="button"
-          disabled={!connected || !!busy}
-          onClick={() =>
-            act("preview", async () =>
-              setPreview(
-                await api<Preview>("POST", `/api/user-sync/connections/${connection.id}/preview`),
-              ),
-            )
-          }
+          disabled={!connected || !!busy || preview.job?.status === "running"}
+          onClick={() => act("preview", () => preview.start())}
         >
-          {busy === "preview" ? "Previewing…" : "Preview"}
+          {preview.job?.status === "running" ? "Previewing…" : "Preview"}
         </button>
         <button
           type="button"
@@ -264,6 +258,13 @@ function ConnectionCard(props: {
           Delete
         </button>
       </div>
+      {confirming ? (
+        <ConfirmSync
+          text={confirming}
+          onConfirm={() => sync()}
+          onBack={() => setConfirming(null)}
+        />
+      ) : null}
       <div class="field checkbox switch">
         <input
           id={`auto-${connection.id}`}
@@ -293,58 +294,8 @@ function ConnectionCard(props: {
           </p>
         </div>
       </div>
-      {preview ? (
-        <section class="preview" aria-label="Preview">
-          <h3 id={`preview-${connection.id}`} tabindex={-1}>
-            Preview — nothing was changed
-          </h3>
-          {preview.error ? <p class="alert error">{preview.error}</p> : null}
-          <CountsList counts={preview.counts} />
-          {preview.aliasesRemoved > 0 ? (
-            <p class="alert warning" data-testid="aliases-removed">
-              {preview.aliasesRemoved} of the updated users would lose aliases.
-            </p>
-          ) : null}
-          {(["created", "updated", "restored", "deleted", "failed", "aliasesRemoved"] as const).map(
-            (kind) =>
-              preview.samples[kind]?.length ? (
-                <details>
-                  <summary>
-                    {kind === "aliasesRemoved" ? "aliases removed" : kind}: first{" "}
-                    {preview.samples[kind]?.length}
-                  </summary>
-                  <ul>
-                    {preview.samples[kind]?.map((s) => (
-                      <li>
-                        {s.name ?? "—"} &lt;{s.email ?? "no email"}&gt;{" "}
-                        {s.reason ? `— ${s.reason}` : ""}
-                      </li>
-                    ))}
-                  </ul>
-                </details>
-              ) : null,
-          )}
-        </section>
-      ) : null}
-      <div class="last-run" aria-live="polite">
-        <h3>Last run</h3>
-        {run ? (
-          <div data-testid="last-run">
-            <p>
-              <Outcome outcome={run.outcome} /> {run.trigger} · started {when(run.startedAt)}
-              {run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ""}
-            </p>
-            <CountsList counts={run.counts} />
-            <p>
-              <a href={`#/runs/${run.id}`}>Run details</a> ·{" "}
-              <a href={`#/connections/${connection.id}/runs`}>All runs</a> ·{" "}
-              <a href={`#/provision?connection=${connection.id}`}>Provision a user</a>
-            </p>
-          </div>
-        ) : (
-          <p class="muted">No run yet.</p>
-        )}
-      </div>
+      {shownPreview ? <PreviewPanel job={shownPreview} onCancel={() => preview.cancel()} /> : null}
+      <LastRun connection={connection} onChanged={refresh} />
     </section>
   );
 }
@@ -362,6 +313,11 @@ export function SyncPage() {
       setConnections(c.items),
     );
   }, []);
+  // A notification about a connection links here with ?connection=: bring its card into view.
+  useEffect(() => {
+    const id = new URLSearchParams(location.hash.split("?")[1] ?? "").get("connection");
+    if (connections && id) document.getElementById(`connection-${id}`)?.scrollIntoView();
+  }, [connections === null]);
   if (!connections) return <p class="muted">Loading…</p>;
   const replace = (id: string) => (next: Connection | null) =>
     setConnections(

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { newId } from "@roster/db";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
 
@@ -36,7 +37,9 @@ export async function exclusively<T>(
       { id: current },
     );
   }
-  const operationId = `${kind === "preview" ? "prv" : "cnt"}_${randomBytes(9).toString("base64url")}`;
+  // A preview's id is its record's (`sync_previews`): time-ordered, so the latest sorts last.
+  const operationId =
+    kind === "preview" ? newId("prv") : `cnt_${randomBytes(9).toString("base64url")}`;
   running.set(key, operationId);
   try {
     return await work(operationId);

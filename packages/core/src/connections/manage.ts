@@ -4,6 +4,7 @@ import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { countRunEmails } from "../outbox/run-emails.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { exclusively } from "./exclusive.ts";
 import { type ConnectionView, connectionView } from "./views.ts";
@@ -68,6 +69,7 @@ export async function loadConnection(ctx: Ctx, id: string): Promise<Connection> 
   return row;
 }
 
+/** The connection's last run, with its welcome emails (the card shows their delivery). */
 async function lastRunOf(ctx: CoreDeps, connectionId: string) {
   const [run] = await ctx.db.db
     .select()
@@ -75,7 +77,7 @@ async function lastRunOf(ctx: CoreDeps, connectionId: string) {
     .where(eq(syncRuns.connectionId, connectionId))
     .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
     .limit(1);
-  return run ?? null;
+  return run ? { ...run, emails: await countRunEmails(ctx, run.id) } : null;
 }
 
 export async function getConnection(ctx: Ctx, id: string): Promise<ConnectionView> {

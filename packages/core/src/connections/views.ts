@@ -1,10 +1,14 @@
 import type { Connection, SyncRun } from "@roster/db";
+import type { RunEmails } from "../outbox/run-emails.ts";
 import { iso } from "../paging.ts";
 
 export type ConnectionView = ReturnType<typeof connectionView>;
 
 /** A connection as the API shows it: the secret never, only whether one is set. */
-export const connectionView = (connection: Connection, lastRun: SyncRun | null) => ({
+export const connectionView = (
+  connection: Connection,
+  lastRun: (SyncRun & { emails?: RunEmails }) | null,
+) => ({
   id: connection.id,
   type: connection.type,
   name: connection.name,
@@ -26,6 +30,13 @@ export const connectionView = (connection: Connection, lastRun: SyncRun | null) 
         startedAt: iso(lastRun.startedAt) as string,
         finishedAt: iso(lastRun.finishedAt),
         counts: lastRun.counts,
+        /** Why it failed or needs review: shown on the card. */
+        error: lastRun.error,
+        pendingDeletions: lastRun.pendingDeletions,
+        progress: lastRun.progress ?? null,
+        cancelRequested: lastRun.cancelRequestedAt !== null,
+        /** Its welcome emails: queued with the users, delivered by the dispatcher after. */
+        emails: lastRun.emails ?? null,
       }
     : null,
   createdAt: iso(connection.createdAt) as string,

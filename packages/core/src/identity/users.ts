@@ -377,3 +377,18 @@ export async function deleteUser(ctx: Ctx, id: string): Promise<void> {
   await ctx.db.db.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, id));
   await ctx.db.db.delete(sessions).where(eq(sessions.userId, id));
 }
+
+/**
+ * Restores a soft-deleted user (its roles, aliases and PIN were kept). A user the directory
+ * still lacks is deleted again by the next run that manages deletion: restore it in the
+ * directory too.
+ */
+export async function restoreUser(ctx: Ctx, id: string): Promise<UserView> {
+  const user = await loadUser(ctx, id);
+  if (!user.deletedAt) throw new DomainError("conflict", "The user is not deleted.");
+  await ctx.db.db
+    .update(users)
+    .set({ deletedAt: null, updatedAt: ctx.clock.now() })
+    .where(and(eq(users.id, id), eq(users.tenantId, ctx.tenantId)));
+  return getUser(ctx, id);
+}

@@ -11,7 +11,9 @@ export type IssueCode =
   | "invalid_email"
   | "pin_email_failed"
   | "last_administrator_kept"
-  | "needs_confirmation";
+  | "needs_confirmation"
+  /** A pending deletion of a needs_review run: the directory no longer returns the user. */
+  | "not_in_directory";
 
 /** A user that failed, or a warning, as a run records it. */
 export type Issue = {

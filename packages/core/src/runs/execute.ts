@@ -16,6 +16,7 @@ import { DomainError, notFound } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
 import { countRunEmails } from "../outbox/run-emails.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
+import type { ProgressListener } from "../sync/progress.ts";
 import {
   LeaseLostError,
   type RunLease,
@@ -24,8 +25,10 @@ import {
 } from "../sync/store/index.ts";
 import { type SyncTarget, synchronize } from "../sync/synchronize.ts";
 import { changeStateOf, keepCursor } from "./change-state.ts";
+import { summarizeRunIssues } from "./issues.ts";
 import { claimRun, holdLease, type NewRun } from "./lease.ts";
 import { notifyRunFinished } from "./notify.ts";
+import { CancelledError, progressWriter, runProgressStatement } from "./progress-writer.ts";
 import { failureView, heldView, type RunView, runView, warningView } from "./views.ts";
 
 /**
@@ -56,7 +59,7 @@ async function loadRun(deps: CoreDeps, runId: string) {
 }
 
 /** A connection that passed Connect; anything else is a 409 `not_connected`. */
-async function loadConnectedConnection(ctx: Ctx, id: string, doing: string) {
+export async function loadConnectedConnection(ctx: Ctx, id: string, doing: string) {
   const connection = await loadConnection(ctx, id);
   if (connection.status !== "connected") {
     throw new DomainError("not_connected", `Connect the directory successfully before ${doing}.`);
@@ -94,11 +97,18 @@ export async function executeRun(
   // Stops the run when this process shuts down, or as soon as it no longer holds the lease.
   const stop = new AbortController();
   signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+  // Cancelled while it waited for its turn, here or from another process.
+  if (signal?.aborted) stop.abort(signal.reason);
+  if (run.cancelRequestedAt) stop.abort(new CancelledError());
   const held = holdLease(deps, lease, () => stop.abort(new LeaseLostError()));
+  const progress = progressWriter(deps, runProgressStatement(runId, lease.token), () =>
+    stop.abort(new CancelledError()),
+  );
   let result: RunOutcome;
   let cursor: ChangesEnd | null = null;
   let conflicts: string[] = [];
   try {
+    stop.signal.throwIfAborted();
     const synchronized = await synchronize(
       deps,
       await runTarget(deps, run),
@@ -108,6 +118,7 @@ export async function executeRun(
         deletionLimitLifted: run.deletionLimitLifted,
         confirmedUserIds: run.confirmedUserIds,
         read: run.fullReason === "requested" ? "full" : "incremental",
+        onProgress: progress.listener,
       },
       stop.signal,
     );
@@ -120,6 +131,11 @@ export async function executeRun(
     result = { outcome: "failed", error: reason, counts: run.counts, pendingDeletions: 0 };
   } finally {
     held.stop();
+    await progress.flush();
+  }
+  // A run that stopped because it was cancelled (not one that finished meanwhile).
+  if (result.outcome === "failed" && stop.signal.reason instanceof CancelledError) {
+    result = { ...result, outcome: "cancelled", error: stop.signal.reason.message };
   }
   const finished = await recordOutcome(deps, lease, result);
   if (!finished) {
@@ -175,13 +191,20 @@ async function targetOf(
 }
 
 /** Preview: what a run would do now, with nothing written. */
-export async function previewSync(ctx: Ctx, connectionId: string) {
+export async function previewSync(
+  ctx: Ctx,
+  connectionId: string,
+  job: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
+) {
   const connection = await loadConnectedConnection(ctx, connectionId, "previewing");
   const [tenant] = await ctx.db.db.select().from(tenants).where(eq(tenants.id, ctx.tenantId));
   // A preview reads what the next run would read, and never keeps the cursor.
-  const result = await synchronize(ctx, await targetOf(ctx, connection, tenant?.name ?? ""), {
-    dryRun: true,
-  });
+  const result = await synchronize(
+    ctx,
+    await targetOf(ctx, connection, tenant?.name ?? ""),
+    { dryRun: true, onProgress: job.onProgress },
+    job.signal,
+  );
   return {
     outcome: result.outcome,
     error: result.error,
@@ -290,31 +313,33 @@ export async function listRuns(
   return toPage(rows, page.limit, (run) => ({ at: run.startedAt.getTime(), id: run.id }), runView);
 }
 
-/** Failures and warnings shown with a run (capped: a run over a broken directory can have thousands). */
-const ISSUE_LIMIT = 1000;
+/**
+ * The first failures and warnings shown with a run; `totals` counts them all (every one is
+ * stored) and `GET …/issues` pages and searches the rest.
+ */
+export const RUN_DETAIL_ISSUES = 100;
 
 export async function getRun(ctx: Ctx, runId: string) {
   const run = await loadTenantRun(ctx, runId);
-  const issues = await ctx.db.db
-    .select()
-    .from(syncRunIssues)
-    .where(eq(syncRunIssues.runId, runId))
-    .orderBy(asc(syncRunIssues.kind), asc(syncRunIssues.id))
-    .limit(ISSUE_LIMIT * 2);
+  const first = (kind: "failure" | "warning" | "review") =>
+    ctx.db.db
+      .select()
+      .from(syncRunIssues)
+      .where(and(eq(syncRunIssues.runId, runId), eq(syncRunIssues.kind, kind)))
+      .orderBy(asc(syncRunIssues.id))
+      .limit(RUN_DETAIL_ISSUES);
+  const [failures, warnings, held, summary] = await Promise.all([
+    first("failure"),
+    first("warning"),
+    first("review"),
+    summarizeRunIssues(ctx, runId),
+  ]);
   return {
     ...runView(run),
     emails: await countRunEmails(ctx, runId),
-    failures: issues
-      .filter((issue) => issue.kind === "failure")
-      .slice(0, ISSUE_LIMIT)
-      .map(failureView),
-    warnings: issues
-      .filter((issue) => issue.kind === "warning")
-      .slice(0, ISSUE_LIMIT)
-      .map(warningView),
-    held: issues
-      .filter((issue) => issue.kind === "review")
-      .slice(0, ISSUE_LIMIT)
-      .map(heldView),
+    ...summary,
+    failures: failures.map(failureView),
+    warnings: warnings.map(warningView),
+    held: held.map(heldView),
   };
 }

@@ -42,6 +42,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       triggeredBy: run.triggeredBy,
       outcome: "running",
       counts: emptyCounts(),
+      progress: startingProgress(now),
       deletionLimitLifted: run.deletionLimitLifted ?? false,
       confirmedUserIds: run.confirmedUserIds ?? [],
       // What was asked; the run records what it did read when it finishes.
@@ -62,6 +63,15 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
   }
   return id;
 }
+
+/** Progress before the first page: the card shows the run as starting, not as zeros. */
+export const startingProgress = (now: Date) => ({
+  phase: "starting" as const,
+  pagesRead: 0,
+  usersRead: 0,
+  counts: emptyCounts(),
+  at: now.getTime(),
+});
 
 const leaseMs = (deps: CoreDeps) => deps.leaseMs ?? LEASE_MS;
 

@@ -33,6 +33,23 @@ const summary = (run: SyncRun) => {
 };
 
 /**
+ * A run's notification title says what matters most: a run where users failed is titled by
+ * its failures (1,503 failures are not "made changes"), a cancelled run says so.
+ */
+export function runTitle(run: SyncRun, kind: NotificationKind, connectionName: string): string {
+  const of = `User sync of "${connectionName}"`;
+  if (run.outcome === "cancelled") return `${of} was cancelled`;
+  if (kind === "user_sync.failed") return `${of} failed`;
+  if (kind === "user_sync.needs_review")
+    return `${of} needs review: ${run.pendingDeletions.toLocaleString("en-US")} deletions to confirm`;
+  const failed = run.counts.failed;
+  if (failed > 0)
+    return `${of}: ${failed.toLocaleString("en-US")} ${failed === 1 ? "user" : "users"} failed`;
+  if (kind === "user_sync.changes") return `${of} made changes`;
+  return `${of} finished`;
+}
+
+/**
  * Who hears about a finished run (spec §7): the user who triggered a manual run, always;
  * every user-sync administrator when it changed something, failed or needs review.
  * One notification per user per run (dedupe key), so nobody is told twice.
@@ -58,12 +75,7 @@ export async function notifyRunFinished(
   if (run.trigger === "manual" && run.triggeredBy) recipients.set(run.triggeredBy, kind);
   if (recipients.size === 0) return;
 
-  const title = {
-    "user_sync.failed": `User sync of "${connectionName}" failed`,
-    "user_sync.needs_review": `User sync of "${connectionName}" needs review`,
-    "user_sync.changes": `User sync of "${connectionName}" made changes`,
-    "user_sync.finished": `User sync of "${connectionName}" finished`,
-  }[kind as "user_sync.failed"];
+  const title = runTitle(run, kind, connectionName);
   const body =
     run.outcome === "failed"
       ? `${run.error ?? "The run failed."} ${summary(run)}`

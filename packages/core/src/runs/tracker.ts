@@ -23,6 +23,8 @@ export class RunTracker {
   /** Runs waiting for a turn, first come first served. */
   private readonly queue: Array<{ runId: string; begin(): void }> = [];
   private executing = 0;
+  /** Cancelled while queued: let out at once, outside the cap. */
+  private readonly leftQueue = new Set<string>();
   private closed = false;
   private readonly maxConcurrent: number;
 
@@ -58,7 +60,8 @@ export class RunTracker {
       .finally(() => {
         this.runs.delete(runId);
         this.executing -= 1;
-        this.queue.shift()?.begin();
+        // A cancelled run let out of the queue took no real turn: it frees none.
+        if (!this.leftQueue.delete(runId)) this.queue.shift()?.begin();
       });
     this.runs.set(runId, { done, controller });
     return done;
@@ -86,6 +89,22 @@ export class RunTracker {
         },
       });
     });
+  }
+
+  /**
+   * Aborts a run of this process with `reason` (a cancel); a queued one leaves the queue and
+   * ends at once. False when the run is not in this process.
+   */
+  cancel(runId: string, reason: unknown): boolean {
+    const run = this.runs.get(runId);
+    if (!run) return false;
+    run.controller.abort(reason);
+    const queued = this.queue.findIndex((entry) => entry.runId === runId);
+    if (queued >= 0) {
+      this.leftQueue.add(runId);
+      this.queue.splice(queued, 1)[0]?.begin();
+    }
+    return true;
   }
 
   /** Resolves when every run of this process has finished. */

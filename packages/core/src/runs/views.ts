@@ -17,6 +17,20 @@ export const runView = (run: SyncRun) => ({
   counts: run.counts,
   mode: run.mode,
   fullReason: run.fullReason,
+  /** Live while running (phase, pages and users read, counts); the last value after. */
+  progress: run.progress ?? null,
+  cancelRequested: run.cancelRequestedAt !== null,
+});
+
+/** Any issue of a run, as the issues list and its CSV show it. */
+export const issueView = (issue: SyncRunIssue) => ({
+  id: issue.id,
+  kind: issue.kind,
+  externalId: issue.externalId,
+  email: issue.email,
+  displayName: issue.displayName,
+  code: issue.code,
+  message: issue.message,
 });
 
 export const failureView = (issue: SyncRunIssue) => ({

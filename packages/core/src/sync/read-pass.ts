@@ -54,11 +54,14 @@ export async function readPass(
       }
       for (const removal of page.removed) gone.add(removal.externalId);
       await queue?.offer();
+      run.progress.page(page.upserted.length + page.removed.length);
+      run.input.signal?.throwIfAborted();
       // A prefetched page is ready at once: without this, pages follow each other without
       // letting a single request in.
       await letRequestsIn();
     },
   );
+  run.progress.phase("writing");
   await queue?.drain();
   return { cursor, gone, conflicts };
 }

@@ -2,6 +2,7 @@ import { type SyncOptions, syncOptionsSchema } from "@roster/connector-kit";
 import type { CoreDeps } from "../context.ts";
 import type { FullReason, ReadMode } from "../rules/full-read.ts";
 import { plannerFor, readModeOf, storeFor, takeoverFor } from "./phases.ts";
+import { createProgress } from "./progress.ts";
 import { activeUsersOf } from "./store/user-chunks.ts";
 import type { SyncMode, SyncTarget } from "./synchronize.ts";
 import { createTally } from "./tally.ts";
@@ -54,6 +55,7 @@ export async function setUpRun(
     takeover,
     planner: plannerFor(deps, target, options, index, takeover),
     tally,
+    progress: createProgress(tally.counts, mode.onProgress),
     store,
     queue,
     input: { settings: target.settings, secret: target.secret, log: deps.log, signal },

@@ -4,6 +4,7 @@ import type { CoreDeps } from "../context.ts";
 import { planDeletions } from "../rules/deletion.ts";
 import type { FullReason } from "../rules/full-read.ts";
 import { failureReason, heldForReview, keptAdministrator, mirrorGroups } from "./phases.ts";
+import type { ProgressListener } from "./progress.ts";
 import { type ReadPass, readPass } from "./read-pass.ts";
 import { type RunSetup, setUpRun } from "./run-setup.ts";
 import { LeaseLostError, type RunLease } from "./store/index.ts";
@@ -33,7 +34,7 @@ export type ChangeState = {
 };
 
 /** A preview only decides; a run writes, holding its lease, within the deletion limit unless lifted. */
-export type SyncMode = { read?: "full" | "incremental" } & (
+export type SyncMode = { read?: "full" | "incremental"; onProgress?: ProgressListener } & (
   | { dryRun: true }
   | {
       dryRun: false;
@@ -79,7 +80,7 @@ export async function synchronize(
   resync?: FullReason,
 ): Promise<SyncResult> {
   const run = await setUpRun(deps, target, mode, signal, resync);
-  const { tally, queue, store, planner, options } = run;
+  const { tally, queue, store, planner, options, progress } = run;
   const known = new Set(target.changes?.emailConflicts ?? []);
   let pass: ReadPass | null = null;
   const finish = (outcome: SyncResult["outcome"], error: string | null = null, pending = 0) => ({
@@ -102,6 +103,7 @@ export async function synchronize(
   }
   try {
     if (options.manageUserDeletion) {
+      progress.phase("deleting");
       const deletion = planDeletions({
         activeBefore: deletionCandidatesOf(run, pass, target),
         activeCount: run.activeCount,
@@ -110,14 +112,17 @@ export async function synchronize(
         limitLifted: !mode.dryRun && mode.deletionLimitLifted,
         administrators: run.takeover.remainingAdministrators(),
       });
+      signal?.throwIfAborted(); // a cancelled run deletes (and counts as deleted) nobody
       tally.deletions(deletion.users, deletion.kind === "delete");
       if (deletion.kind === "review") {
         const error = `${deletion.users.length} users would be deleted, more than the limit of ${deletion.limit}. An administrator must confirm.`;
+        await store?.recordPendingDeletions(deletion.users);
         return finish("needs_review", error, deletion.users.length);
       }
       await store?.deleteUsers(deletion.users, deletion.kept.map(keptAdministrator));
       for (const user of deletion.users) planner.freedEmails.add(user.email.toLowerCase());
     }
+    progress.phase("groups");
     if (store) await mirrorGroups(store, target, run.input);
   } catch (error) {
     return finish("failed", failureReason(error));

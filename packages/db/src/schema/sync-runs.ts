@@ -17,6 +17,7 @@ export const RUN_OUTCOMES = [
   "completed_with_errors",
   "needs_review",
   "failed",
+  "cancelled",
 ] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 /** `provision`: one user synced on demand (provision on demand), not a read of the directory. */
@@ -35,6 +36,27 @@ export type RunCounts = {
   skipped: number;
   unchanged: number;
   failed: number;
+};
+
+/** Where a run or preview is: what it does now, how far it got (written at most every ~1 s). */
+export const RUN_PHASES = [
+  "starting",
+  "reading",
+  "writing",
+  "deleting",
+  "groups",
+  "emails",
+  "done",
+] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+export type RunProgress = {
+  phase: RunPhase;
+  pagesRead: number;
+  usersRead: number;
+  counts: RunCounts;
+  /** When the progress was written (ms since the epoch). */
+  at: number;
 };
 
 export const syncRuns = sqliteTable(
@@ -68,6 +90,10 @@ export const syncRuns = sqliteTable(
     /** Lease: a running run whose lease lapsed belongs to a dead process. */
     leaseOwner: text(),
     leaseExpiresAt: timestamp(),
+    /** Live progress of a running run; its last value once it ended. */
+    progress: text({ mode: "json" }).$type<RunProgress>(),
+    /** An administrator asked to cancel: the process running it stops at its next progress write. */
+    cancelRequestedAt: timestamp(),
     startedAt: timestamp().notNull(),
     finishedAt: timestamp(),
   },
@@ -82,8 +108,12 @@ export const syncRuns = sqliteTable(
   ],
 );
 
-/** `review`: a user the run held back until an administrator confirms or leaves it alone. */
-export const RUN_ISSUE_KINDS = ["failure", "warning", "review"] as const;
+/**
+ * `review`: a user the run held back until an administrator confirms or leaves it alone;
+ * `pending_deletion`: a user a needs_review run would have deleted (shown for confirmation).
+ */
+export const RUN_ISSUE_KINDS = ["failure", "warning", "review", "pending_deletion"] as const;
+export type RunIssueKind = (typeof RUN_ISSUE_KINDS)[number];
 
 /** A user that failed, or a warning, recorded on a run. */
 export const syncRunIssues = sqliteTable(
@@ -102,8 +132,42 @@ export const syncRunIssues = sqliteTable(
     code: text().notNull(),
     message: text().notNull(),
   },
-  (t) => [index("sync_run_issues_run_idx").on(t.runId, t.kind)],
+  (t) => [
+    index("sync_run_issues_run_idx").on(t.runId, t.kind),
+    // Run detail: failures grouped by reason, and a reason's page.
+    index("sync_run_issues_run_code_idx").on(t.runId, t.kind, t.code, t.id),
+  ],
 );
+
+export const PREVIEW_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
+export type PreviewStatus = (typeof PREVIEW_STATUSES)[number];
+
+/**
+ * A preview run as a background job: it reads the whole directory, which can take minutes,
+ * so it outlives the request that started it; its result is kept for the administrator.
+ */
+export const syncPreviews = sqliteTable(
+  "sync_previews",
+  {
+    id: text().primaryKey(),
+    tenantId: text()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    connectionId: text().notNull(),
+    requestedBy: text(),
+    status: text({ enum: PREVIEW_STATUSES }).notNull(),
+    progress: text({ mode: "json" }).$type<RunProgress>(),
+    /** The preview's counts, samples and outcome once it finished. */
+    result: text({ mode: "json" }).$type<Record<string, unknown>>(),
+    error: text(),
+    cancelRequestedAt: timestamp(),
+    startedAt: timestamp().notNull(),
+    finishedAt: timestamp(),
+  },
+  (t) => [index("sync_previews_connection_started_idx").on(t.connectionId, t.startedAt)],
+);
+
+export type SyncPreview = typeof syncPreviews.$inferSelect;
 
 export type SyncRun = typeof syncRuns.$inferSelect;
 export type SyncRunIssue = typeof syncRunIssues.$inferSelect;

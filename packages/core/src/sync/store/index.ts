@@ -1,6 +1,13 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectoryGroup } from "@roster/connector-kit";
-import { groups, newId, syncRunIssues, userChanges, WriterStoppedError } from "@roster/db";
+import {
+  groups,
+  newId,
+  type RunIssueKind,
+  syncRunIssues,
+  userChanges,
+  WriterStoppedError,
+} from "@roster/db";
 import type { CoreDeps } from "../../context.ts";
 import type { Issue } from "../../rules/issue.ts";
 import type { Action } from "../../rules/plan.ts";
@@ -118,7 +125,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     return chunkStatements(tenantId, rows, guard);
   };
 
-  const writeIssues = async (kind: "failure" | "warning" | "review", issues: Issue[]) => {
+  const writeIssues = async (kind: RunIssueKind, issues: Issue[]) => {
     if (issues.length === 0) return;
     const rows = issues.map((issue): InValue[] => [
       newId("iss"),
@@ -230,7 +237,11 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
       },
     ]);
 
-  return { writeDecisions, deleteUsers, syncGroups, clearIssues };
+  /** The users a needs_review run held back, kept so the administrator sees who before confirming. */
+  const recordPendingDeletions = (users: readonly KnownUser[]) =>
+    writeIssues("pending_deletion", users.map(pendingDeletion));
+
+  return { writeDecisions, deleteUsers, syncGroups, clearIssues, recordPendingDeletions };
 }
 
 /** Lease length when the deps name none (ROSTER_RUN_LEASE_SECONDS). */
@@ -238,6 +249,14 @@ export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 
 /** Users whose rows are gathered between two chances for the API to answer. */
 const SLICE_USERS = 5_000;
+
+const pendingDeletion = (user: KnownUser): Issue => ({
+  externalId: user.externalId,
+  email: user.email,
+  displayName: `${user.firstName} ${user.lastName}`,
+  code: "not_in_directory",
+  message: "The directory no longer returns this user.",
+});
 
 function writeFailure(action: Action | undefined, error: unknown): Issue {
   const user = action && "user" in action ? action.user : null;

@@ -4,7 +4,7 @@ import type { CoreDeps } from "../../context.ts";
 import type { RunLease } from "./lease.ts";
 
 export type RunOutcome = {
-  outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed";
+  outcome: "succeeded" | "completed_with_errors" | "needs_review" | "failed" | "cancelled";
   error: string | null;
   counts: RunCounts;
   pendingDeletions: number;
