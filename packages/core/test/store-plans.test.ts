@@ -26,7 +26,7 @@ const lease = { runId: "run_1", token: "token" };
 test("a chunk's updates, alias and role resets find their users by id, not by walking the tenant", async () => {
   const { deps } = await testDeps([]);
   const rows = noRows();
-  rows.updates.push(["usr_1", "a@x.test", "A", "B", "[]", "entra", "con_1", "ext-1", 1, null]);
+  rows.updates.push(["usr_1", "a@x.test", "A", "B", "[]", "microsoft", "con_1", "ext-1", 1, null]);
   rows.aliasResets.push("usr_1");
   rows.roleResets.push("usr_1");
   rows.sessionEnds.push("usr_1");
@@ -67,7 +67,7 @@ test("a run's deletions find their users by id, not by walking the tenant", asyn
     {
       tenantId: "ten_1",
       tenantName: "T",
-      signIn: "entra",
+      signIn: "microsoft",
       userRoleId: null,
       sendPinEmails: false,
       runId: lease.runId,
