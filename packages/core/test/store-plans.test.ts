@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import type { Client, InStatement } from "@libsql/client";
 import { openRunStore } from "../src/sync/store/index.ts";
 import { leaseHeld } from "../src/sync/store/lease.ts";
+import { usersMatching } from "../src/sync/store/user-chunks.ts";
 import { chunkStatements, noRows } from "../src/sync/store/user-rows.ts";
 import type { KnownUser } from "../src/sync/user-index.ts";
 import { testDeps } from "./support.ts";
@@ -81,5 +82,25 @@ test("a run's deletions find their users by id, not by walking the tenant", asyn
   );
   expect(deletion).toBeDefined();
   const { sql, walks } = await walksOf(client, deletion as InStatement);
+  expect({ sql, walks }).toEqual({ sql, walks: [] });
+});
+
+test("the users a page of changes can match are found through their ids and emails, not by walking the tenant", async () => {
+  const { deps } = await testDeps([]);
+  const asked: InStatement[] = [];
+  const client = new Proxy(deps.db.client, {
+    get(target, key) {
+      if (key === "execute")
+        return (statement: InStatement) => {
+          asked.push(statement);
+          return target.execute(statement);
+        };
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  await usersMatching(client, "ten_1", "con_1", { externalIds: ["ext-1"], emails: ["a@x.test"] });
+  expect(asked).toHaveLength(1);
+  const { sql, walks } = await walksOf(deps.db.client, asked[0] as InStatement);
   expect({ sql, walks }).toEqual({ sql, walks: [] });
 });
