@@ -118,12 +118,14 @@ export async function rosterInstance(
     secret: directory.secret,
   });
   await connectConnection(ctx, connection.id);
-  const run = async () => {
+  /** One run; `full` reads everything, by default it reads only the changes when it can. */
+  const run = async (mode?: "full" | "incremental") => {
     const runId = await claimRun(deps, {
       tenantId: tenant.id,
       connectionId: connection.id,
       trigger: "manual",
       triggeredBy: admin.id,
+      mode,
     });
     await executeRun(deps, runId);
     return getRun(ctx, runId);

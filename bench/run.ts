@@ -1,8 +1,11 @@
 /**
  * `bun run bench [-- --sizes 1000,10000,100000 --repeat 3]`: how fast Roster syncs from the
  * Entra simulator (in its own process) into a fresh libSQL file, against two baselines
- * measured in the same run, how the API answers while a big sync runs, and how fast the
- * welcome emails of a full sync reach a rate-limited Resend (`--email-users`, `--email-rates`).
+ * measured in the same run; what a run reading only the changes costs next to one reading
+ * everything (`--no-incremental` skips it), also against a slow Graph (`--graph-latency-users`,
+ * `--graph-latency-ms`, `--no-graph-latency`); how the API answers while a big sync runs; and
+ * how fast the welcome emails of a full sync reach a rate-limited Resend (`--email-users`,
+ * `--email-rates`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,14 +13,20 @@ import { parseArgs } from "node:util";
 import { createApp } from "@roster/api";
 import { encodeCursor } from "@roster/core";
 import { benchEmail, type EmailBenchRow } from "./email.ts";
-import { type BatchHook, rosterInstance } from "./instance.ts";
+import { benchGraphLatency, type GraphLatencyRow } from "./graph-latency.ts";
 import { quantile, show, summary, timed } from "./measure.ts";
-import { type SimProcess, spawnSim } from "./sim-process.ts";
+import { graphRequestsDuring, measuredRoster } from "./measured-roster.ts";
+import { spawnSim } from "./sim-process.ts";
 
 const { values } = parseArgs({
   options: {
     sizes: { type: "string", default: "1000,10000,100000" },
     repeat: { type: "string", default: "3" },
+    "no-incremental": { type: "boolean", default: false },
+    /** Users of the slow-Graph section (default: the largest size, at most 100,000). */
+    "graph-latency-users": { type: "string" },
+    "graph-latency-ms": { type: "string", default: "500" },
+    "no-graph-latency": { type: "boolean", default: false },
     "no-latency": { type: "boolean", default: false },
     /** Welcome emails for the email section (default: the largest size). */
     "email-users": { type: "string" },
@@ -27,37 +36,7 @@ const { values } = parseArgs({
 });
 const SIZES = values.sizes.split(",").map(Number);
 const REPEAT = Number(values.repeat);
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** A Roster instance on a fresh database file (or beside another), counting round trips. */
-async function roster(sim: SimProcess, beside?: Parameters<typeof rosterInstance>[3]) {
-  const trips = { count: 0 };
-  const count: BatchHook = (run) => {
-    trips.count += 1;
-    return run();
-  };
-  // Spec defaults, plus deletion so the churn run deletes.
-  const instance = await rosterInstance(sim, { manageUserDeletion: true }, count, beside);
-  const sync = async () => {
-    const run = await instance.run();
-    if (run.outcome === "failed") throw new Error(`run failed: ${run.error}`);
-    return run;
-  };
-  const read = async () => {
-    let count = 0;
-    const parsed = instance.connector.settings.parse(instance.settings);
-    for await (const page of instance.connector.readUsers({
-      settings: parsed,
-      secret: sim.secret,
-      log: quiet,
-      fields: ["onPremisesSamAccountName"],
-    })) {
-      count += page.length;
-    }
-    return count;
-  };
-  return { ...instance, sync, read, trips, close: () => instance.handle.close() };
-}
+const INCREMENTAL = !values["no-incremental"];
 
 /**
  * Baseline (b) in a child process of its own, so that the memory it allocates does not
@@ -81,39 +60,87 @@ type Sample = {
   fullTrips: number;
   unchanged: number;
   churn: number;
+  /** Runs reading only the changes (absent with `--no-incremental`). */
+  unchangedIncremental?: number;
+  unchangedIncrementalTrips?: number;
+  unchangedIncrementalRequests?: Record<string, number>;
+  churnIncremental?: number;
+  churnIncrementalTrips?: number;
+  churnIncrementalRequests?: Record<string, number>;
 };
 const results: Array<{ users: number; samples: Sample[] }> = [];
+const changed = (counts: { created: number; updated: number; deleted: number; restored: number }) =>
+  counts.created + counts.updated + counts.deleted + counts.restored;
 
 for (const size of SIZES) {
   const samples: Sample[] = [];
   for (let repeat = 0; repeat < REPEAT; repeat += 1) {
     const sim = await spawnSim(size, 100 + repeat);
-    const instance = await roster(sim);
+    const instance = await measuredRoster(sim);
     try {
       const read = await timed(instance.read);
       const insert = await plainInsert(size + 10);
       Bun.gc(true);
-      const before = instance.trips.count;
-      const full = await timed(instance.sync);
+      let before = instance.trips.count;
+      // The connection's first run reads everything and keeps a cursor.
+      const full = await timed(() => instance.sync(undefined, "full"));
       const fullTrips = instance.trips.count - before;
-      const unchanged = await timed(instance.sync);
+      // The rows measured before runs could read changes: every run reads the whole directory.
+      const unchanged = await timed(() => instance.sync("full", "full"));
       if (unchanged.result.counts.unchanged === 0)
         throw new Error("second run was not a no-change run");
-      await sim.control("POST", `/tenants/${sim.tenantId}/churn`, { percent: 1 });
-      const churn = await timed(instance.sync);
-      if (churn.result.counts.created === 0 || churn.result.counts.deleted === 0)
-        throw new Error("the churn run changed nothing");
-      samples.push({
+      const sample: Sample = {
         read: read.seconds,
         insert,
         full: full.seconds,
         fullRss: full.peakRssMb,
         fullTrips,
         unchanged: unchanged.seconds,
-        churn: churn.seconds,
-      });
+        churn: Number.NaN,
+      };
+      if (INCREMENTAL) {
+        // The same quiet day read as changes, from the cursor the full run above kept.
+        before = instance.trips.count;
+        const quiet = await graphRequestsDuring(sim, () =>
+          timed(() => instance.sync("incremental", "incremental")),
+        );
+        if (changed(quiet.result.result.counts) !== 0)
+          throw new Error(
+            `a no-change day changed users: ${JSON.stringify(quiet.result.result.counts)}`,
+          );
+        sample.unchangedIncremental = quiet.result.seconds;
+        sample.unchangedIncrementalTrips = instance.trips.count - before;
+        sample.unchangedIncrementalRequests = quiet.requests;
+      }
+      await sim.churn(1, 7);
+      const churn = await timed(() => instance.sync("full", "full"));
+      if (churn.result.counts.created === 0 || churn.result.counts.deleted === 0)
+        throw new Error("the churn run changed nothing");
+      sample.churn = churn.seconds;
+      let churnCounts = churn.result.counts;
+      if (INCREMENTAL) {
+        // Another day of churn (another seed: other users), read as changes.
+        const day = await sim.churn(1, 8);
+        before = instance.trips.count;
+        const changes = await graphRequestsDuring(sim, () =>
+          timed(() => instance.sync("incremental", "incremental")),
+        );
+        const counts = changes.result.result.counts;
+        if (counts.created !== day.added || counts.deleted === 0)
+          throw new Error(
+            `the churn day added ${day.added} and removed ${day.removed} users; the run counted ${JSON.stringify(counts)}`,
+          );
+        sample.churnIncremental = changes.result.seconds;
+        sample.churnIncrementalTrips = instance.trips.count - before;
+        sample.churnIncrementalRequests = changes.requests;
+        churnCounts = counts;
+      }
+      samples.push(sample);
+      const incremental = INCREMENTAL
+        ? `, no-change incremental ${sample.unchangedIncremental?.toFixed(3)} s (${JSON.stringify(sample.unchangedIncrementalRequests)}), churn incremental ${sample.churnIncremental?.toFixed(3)} s (${JSON.stringify(sample.churnIncrementalRequests)})`
+        : "";
       console.error(
-        `  ${size} users, run ${repeat + 1}: full ${full.seconds.toFixed(2)} s, read ${read.seconds.toFixed(2)} s, insert ${insert.toFixed(2)} s, churn counts ${JSON.stringify(churn.result.counts)}`,
+        `  ${size} users, run ${repeat + 1}: full ${full.seconds.toFixed(2)} s, read ${read.seconds.toFixed(2)} s, insert ${insert.toFixed(2)} s${incremental}, churn counts ${JSON.stringify(churnCounts)}`,
       );
     } finally {
       instance.close();
@@ -123,17 +150,45 @@ for (const size of SIZES) {
   results.push({ users: size + 10, samples });
 }
 
+/** A time as a share of the same sample's full sync. */
+const shareOfFull = (samples: Sample[], key: "unchangedIncremental" | "churnIncremental") =>
+  summary(
+    samples.map((s) => (100 * (s[key] as number)) / s.full),
+    1,
+  );
+const percent = (s: { median: number; min: number; max: number }) =>
+  `${s.median} % (${s.min}–${s.max})`;
+
 const table = results.map(({ users, samples }) => {
-  const pick = (key: keyof Sample) => summary(samples.map((s) => s[key]));
+  const pick = (key: keyof Sample) => summary(samples.map((s) => s[key] as number));
   const ratio = summary(samples.map((s) => s.full / (s.read + s.insert)));
+  const incremental = INCREMENTAL
+    ? {
+        "no-change incr. s": show(
+          summary(
+            samples.map((s) => s.unchangedIncremental as number),
+            3,
+          ),
+        ),
+        "no-change incr. % of full": percent(shareOfFull(samples, "unchangedIncremental")),
+        "1% churn incr. s": show(
+          summary(
+            samples.map((s) => s.churnIncremental as number),
+            3,
+          ),
+        ),
+        "1% churn incr. % of full": percent(shareOfFull(samples, "churnIncremental")),
+      }
+    : {};
   return {
     users,
     "full sync s": show(pick("full")),
     "users/s": Math.round(users / pick("full").median),
     "peak RSS MiB": Math.round(pick("fullRss").median),
     "db round trips": Math.round(pick("fullTrips").median),
-    "no-change s": show(pick("unchanged")),
-    "1% churn s": show(pick("churn")),
+    "no-change full s": show(pick("unchanged")),
+    "1% churn full s": show(pick("churn")),
+    ...incremental,
     "read only s (a)": show(pick("read")),
     "plain insert s (b)": show(pick("insert")),
     "full / (a+b)": show(ratio),
@@ -141,12 +196,45 @@ const table = results.map(({ users, samples }) => {
 });
 console.table(table);
 
+/** Issue 15's targets for runs reading changes, per size (medians). */
+const targets = INCREMENTAL
+  ? results.map(({ users, samples }) => {
+      const quiet = shareOfFull(samples, "unchangedIncremental").median;
+      const churn = shareOfFull(samples, "churnIncremental").median;
+      const quietSeconds = summary(
+        samples.map((s) => s.unchangedIncremental as number),
+        3,
+      ).median;
+      const verdicts = [
+        `no-change incremental ${quiet} % of the full sync (target ≤ 5 %: ${quiet <= 5 ? "met" : "NOT met"})`,
+        `1 % churn incremental ${churn} % (target ≤ 10 %: ${churn <= 10 ? "met" : "NOT met"})`,
+      ];
+      if (users >= 1_000_000)
+        verdicts.push(
+          `no-change incremental ${quietSeconds} s (target ≤ 1 s: ${quietSeconds <= 1 ? "met" : "NOT met"})`,
+        );
+      console.log(`${users} users: ${verdicts.join("; ")}`);
+      return { users, verdicts };
+    })
+  : null;
+
+/** Full read vs changes only when every Graph request takes `--graph-latency-ms`. */
+let graphLatency: { users: number; latencyMs: number; runs: GraphLatencyRow[] } | null = null;
+if (!values["no-graph-latency"]) {
+  const users = Number(values["graph-latency-users"] ?? Math.min(Math.max(...SIZES), 100_000));
+  const latencyMs = Number(values["graph-latency-ms"]);
+  const runs = await benchGraphLatency(users, latencyMs);
+  graphLatency = { users: users + 10, latencyMs, runs };
+  console.log(`A day's run at ${users + 10} users, ${latencyMs} ms a Graph request:`);
+  console.table(runs);
+}
+
 /** GET /api/users latency, idle and while a full sync of the largest size runs. */
 let latency: Record<string, unknown> | null = null;
 if (!values["no-latency"]) {
   const size = Math.max(...SIZES);
   const sim = await spawnSim(size, 999);
-  const warm = await roster(sim);
+  const warm = await measuredRoster(sim);
   await warm.sync();
   const app = createApp({ deps: warm.deps, localOutbox: true, publicUrl: "http://localhost" });
   const deepRow = (
@@ -211,10 +299,10 @@ if (!values["no-latency"]) {
   const idleLatency = { firstPage: await idle(first), deepPage: await idle(deepPath) };
   // Another tenant of the same database syncs its directory for the first time...
   const sim2 = await spawnSim(size, 1000);
-  const busy = await roster(sim2, { handle: warm.handle, slug: "busy" });
+  const busy = await measuredRoster(sim2, { handle: warm.handle, slug: "busy" });
   const duringFullSync = await during(busy.sync());
-  // ...and the measured tenant's own daily run, which changes nothing.
-  const duringNoChangeSync = await during(warm.sync());
+  // ...and the measured tenant's own no-change run, reading (and comparing) every user.
+  const duringNoChangeSync = await during(warm.sync("full", "full"));
   latency = { users: size + 10, idle: idleLatency, duringFullSync, duringNoChangeSync };
   console.log(`GET /api/users at ${size + 10} users (ms): ${JSON.stringify(latency)}`);
   warm.close();
@@ -233,6 +321,6 @@ if (!values["no-email"]) {
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 writeFileSync(
   join(import.meta.dir, "results", "latest.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, latency, email, raw: results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, targets, graphLatency, latency, email, raw: results }, null, 2)}\n`,
 );
 process.exit(0);

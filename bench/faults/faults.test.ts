@@ -313,12 +313,13 @@ describe("directory faults", () => {
       await env.run();
       const before = await env.active();
       env.sim.setFaults(fault);
-      const failed = await env.run();
+      // Full reads: a run reading changes after a quiet day asks for one page only.
+      const failed = await env.run("full");
       expect(failed.outcome).toBe("failed");
       expect(failed.counts.deleted).toBe(0);
       expect(await env.active()).toBe(before);
       env.sim.setFaults({});
-      const healed = await env.run();
+      const healed = await env.run("full");
       expect(healed.counts).toMatchObject({ created: 0, deleted: 0, unchanged: before });
     },
     60_000,

@@ -153,9 +153,10 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     const now = deps.clock.now().getTime();
     const ids = idList(toDelete.map((user) => user.id));
     if (toDelete.length > 0) {
+      // `+tenant_id`: by id, not by walking the tenant's users (user-rows.ts, updateUsers).
       await write([
         {
-          sql: `update users set deleted_at = ?, updated_at = ? where tenant_id = ? and deleted_at is null
+          sql: `update users set deleted_at = ?, updated_at = ? where +tenant_id = ? and deleted_at is null
                 and id in ${IN_IDS} and ${guard.sql}`,
           args: [now, now, tenantId, ids, ...guard.args],
         },

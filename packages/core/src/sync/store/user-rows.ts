@@ -197,7 +197,8 @@ export function gatherRows(
  * deleted before any alias is inserted), each scoped to the tenant and guarded by the lease.
  */
 export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard): InStatement[] {
-  const ofTenant = `select id from users where tenant_id = ? and id in ${IN_IDS}`;
+  // `+tenant_id`: rows are found by id, not by walking the tenant (see updateUsers).
+  const ofTenant = `select id from users where +tenant_id = ? and id in ${IN_IDS}`;
   return [
     ...insertRows(users, CREATED, rows.users, { guard }),
     ...(rows.roleResets.length > 0
@@ -216,7 +217,7 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
     ...(rows.aliasResets.length > 0
       ? [
           {
-            sql: `delete from user_aliases where tenant_id = ? and user_id in ${IN_IDS} and ${guard.sql}`,
+            sql: `delete from user_aliases where +tenant_id = ? and user_id in ${IN_IDS} and ${guard.sql}`,
             args: [tenantId, idList(rows.aliasResets), ...guard.args],
           },
         ]
@@ -237,7 +238,9 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
 
 /**
  * Every update and restore of a chunk as one `update … from json_each`: a synced user comes
- * back to directory sign-in, a restored one with its new PIN hash.
+ * back to directory sign-in, a restored one with its new PIN hash. `+users.tenant_id` keeps
+ * SQLite (no statistics: it takes `tenant_id = ?` for selective) from walking every user of
+ * the tenant with the JSON rows scanned for each: 100 updates at 10k users took 1 s, by id 2 ms.
  */
 function updateUsers(tenantId: string, rows: InValue[][], guard: Guard): InStatement[] {
   if (rows.length === 0) return [];
@@ -249,7 +252,7 @@ function updateUsers(tenantId: string, rows: InValue[][], guard: Guard): InState
       sql: `update users set ${set.join(", ")}, password_hash = null,
               pin_hash = coalesce(u.value ->> ${UPDATED.length + 1}, users.pin_hash), deleted_at = null
             from json_each(?) as u
-            where users.id = u.value ->> 0 and users.tenant_id = ? and ${guard.sql}`,
+            where users.id = u.value ->> 0 and +users.tenant_id = ? and ${guard.sql}`,
       args: [jsonRows(rows), tenantId, ...guard.args],
     },
   ];
