@@ -293,7 +293,7 @@ describe("issue 17 in a real browser", () => {
 
     // Users › Deleted: the six, each with Restore.
     await page.goto(`${base}/#/users`);
-    await page.getByLabel("Status").selectOption("deleted");
+    await page.getByLabel("Deleted users").selectOption("only");
     const rows = page.getByTestId("users").locator("tbody tr");
     for (let i = 0; i < 50 && (await rows.count()) !== 6; i += 1) await Bun.sleep(100);
     await expect(rows.count()).resolves.toBe(6);

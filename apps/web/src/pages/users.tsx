@@ -92,6 +92,15 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
     setState(merged);
   };
 
+  // A soft-deleted user comes back with Restore (issue 17: deletions).
+  const [reload, setReload] = useState(0);
+  const [restored, setRestored] = useState<string | null>(null);
+  const restore = async (user: User) => {
+    await api("POST", `/api/users/${user.id}/restore`);
+    setRestored(`${user.email} was restored.`);
+    setReload(reload + 1);
+  };
+
   // Search as one types, once typing pauses.
   useEffect(() => {
     if (typed === state.query) return;
@@ -107,7 +116,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
     }
     params.set("deleted", state.deleted);
     void api<Page<User> & { total: number }>("GET", `/api/users?${params}`).then(setPage);
-  }, [state]);
+  }, [state, reload]);
 
   const sortButton = (key: string, label: string) => {
     const active = state.sort === key;
@@ -205,6 +214,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
           </select>
         </div>
       </section>
+      {restored ? <p class="alert ok">{restored}</p> : null}
       <p aria-live="polite" data-testid="user-total">
         {page
           ? `${page.total} user${page.total === 1 ? "" : "s"}${filtered ? (page.total === 1 ? " matches" : " match") : ""}`
@@ -246,6 +256,7 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
                 <th scope="col">Source</th>
                 <th scope="col">Roles</th>
                 {sortButton("created", "Created")}
+                {state.deleted !== "exclude" ? <th scope="col">Restore</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -269,6 +280,15 @@ export function UsersPage({ canSync }: { canSync: boolean }) {
                   </td>
                   <td>{user.roles.join(", ")}</td>
                   <td>{new Date(user.createdAt).toLocaleDateString()}</td>
+                  {state.deleted !== "exclude" ? (
+                    <td>
+                      {user.deletedAt ? (
+                        <button type="button" onClick={() => void restore(user)}>
+                          Restore
+                        </button>
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
