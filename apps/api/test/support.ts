@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
@@ -14,6 +11,7 @@ import {
   systemClock,
 } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
+import { createTestDatabase } from "@roster/db/testing";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
 import { createApp } from "../src/app.ts";
@@ -26,7 +24,10 @@ const peer = (address: string) => ({
   requestIP: () => ({ address, family: address.includes(":") ? "IPv6" : "IPv4", port: 40000 }),
 });
 
-/** The API over a fresh database file, with the Entra simulator as the directory. */
+/**
+ * The API over a fresh database (a file, or its own sqld with `ROSTER_TEST_DB=sqld`), with
+ * the Entra simulator as the directory.
+ */
 export async function testApi(
   options: {
     users?: number;
@@ -45,8 +46,8 @@ export async function testApi(
     redirectUris: [`${publicUrl}/api/auth/sso/microsoft/callback`],
   });
   const sim: EntraSim = await startEntraSim({ directory });
-  const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
-  const db = await createDb({ url: `file:${join(dir, "api.db")}` });
+  const database = await createTestDatabase("api");
+  const db = await createDb({ url: database.url });
   await migrateDb(db.db);
   const log = memoryLogger();
   const deps = {
@@ -142,6 +143,7 @@ export async function testApi(
     await deps.tracker.idle();
     await sim.stop();
     db.close();
+    await database.stop();
   };
   return { app, deps, sim, entra, directory, call, bodies, createTenant, stop, log, publicUrl };
 }

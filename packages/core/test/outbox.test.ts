@@ -194,10 +194,9 @@ describe("the outbox dispatcher", () => {
     expect(detail.warnings.filter((w) => w.code === "pin_email_failed")).toHaveLength(3);
   }, 30_000);
 
-  test("two dispatchers on one database file: no email sent twice", async () => {
+  test("two dispatchers on one database: no email sent twice", async () => {
     const env = await setup(1_000, { rateLimit: 100 });
-    const url = (await env.deps.db.client.execute("pragma database_list")).rows[0]?.file;
-    const other = await createDb({ url: `file:${String(url)}` });
+    const other = await createDb({ url: env.url });
     cleanups.push(() => other.close());
     env.dispatch(env.deps, { ratePerSecond: 20 });
     const second = env.dispatch(

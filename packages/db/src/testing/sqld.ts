@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -58,11 +58,14 @@ export async function startSqld(options: { timeoutMs?: number } = {}): Promise<S
       "--admin-listen-addr",
       `127.0.0.1:${freePort()}`,
     ];
+    const logFile = join(dir, `sqld-${attempt}.log`);
     const child = Bun.spawn(["sh", "-c", WATCHDOG, "sqld-watchdog", sqldBinary(), ...args], {
       stdin: "pipe",
-      stdout: "ignore",
-      stderr: "pipe",
+      stdout: Bun.file(logFile),
+      stderr: Bun.file(logFile),
     });
+    // The server must not keep a finished test process (or a script's child) alive.
+    child.unref();
     const url = `http://127.0.0.1:${httpPort}`;
     const healthy = await waitForHealth(url, child, options.timeoutMs ?? 15_000);
     if (healthy) {
@@ -84,7 +87,7 @@ export async function startSqld(options: { timeoutMs?: number } = {}): Promise<S
     await child.exited;
     // A port taken between choosing and binding it: try other ports, a few times.
     if (attempt >= 3) {
-      const stderr = await new Response(child.stderr).text();
+      const stderr = readFileSync(logFile, "utf8");
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`sqld did not become healthy: ${stderr.slice(-2000)}`);
     }
