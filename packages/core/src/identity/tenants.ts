@@ -6,6 +6,7 @@ import { BUILT_IN_ROLES } from "../permissions.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { getUser } from "./users.ts";
 import { tenantView } from "./views.ts";
+import { hashPassword } from "./password-hash.ts";
 
 export type NewTenant = {
   slug: string;
@@ -19,7 +20,7 @@ export async function createTenant(deps: CoreDeps, input: NewTenant) {
   const now = deps.clock.now();
   const tenantId = newId("ten");
   const adminId = newId("usr");
-  const passwordHash = await Bun.password.hash(input.admin.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.admin.password);
   const roleIds = BUILT_IN_ROLES.map((role) => ({ ...role, id: newId("rol") }));
   try {
     await deps.db.db.transaction(async (tx) => {

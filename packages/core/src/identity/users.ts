@@ -17,6 +17,7 @@ import { holdersOf } from "../runs/notify.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { refuseRoleChange } from "./role-assignment.ts";
 import { type UserView, userView } from "./views.ts";
+import { hashPassword } from "./password-hash.ts";
 
 /** Attaches aliases and role names to a page of users: two queries, not two per user. */
 export async function viewsOf(deps: CoreDeps, rows: User[]): Promise<UserView[]> {
@@ -144,7 +145,7 @@ export async function createUser(
   const roleIds = granted.map((role) => role.id);
   const now = ctx.clock.now();
   const id = newId("usr");
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.password);
   try {
     await ctx.db.db.transaction(async (tx) => {
       await tx.insert(users).values({

@@ -16,8 +16,11 @@ export type TestDatabase = {
  * A fresh, empty database of the kind `ROSTER_TEST_DB` names (`file`, the default, or
  * `sqld`): the switch by which `bun run test` runs the same suites on both.
  */
-export async function createTestDatabase(name = "test"): Promise<TestDatabase> {
-  if (testDbKind() === "sqld") {
+export async function createTestDatabase(
+  name = "test",
+  kind: "file" | "sqld" = testDbKind(),
+): Promise<TestDatabase> {
+  if (kind === "sqld") {
     const server = await startSqld();
     return { kind: "sqld", url: server.url, path: null, stop: server.stop };
   }
