@@ -593,6 +593,11 @@ describe("user synchronization", () => {
 
   test("the connection secret is stored encrypted: its plaintext is in no column of any table", async () => {
     // Through SQL, so the same check holds on sqld, where there is no file to read.
+    const kept = await api.call("POST", "/api/user-sync/connections", {
+      token: acme.token,
+      body: { type: "entra-id", name: "Kept", settings: entraSettings(), secret: api.entra.secret },
+    });
+    expect(kept.status).toBe(201);
     const client = api.deps.db.client;
     const tables = await client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",

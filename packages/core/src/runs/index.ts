@@ -1,4 +1,5 @@
 export * from "./execute.ts";
+export * from "./handoff.ts";
 export * from "./lease.ts";
 export * from "./notify.ts";
 export * from "./preview.ts";
