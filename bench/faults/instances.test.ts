@@ -97,7 +97,9 @@ suite("three API processes on one sqld (one with the scheduler, two without)", (
     ).toBe(200);
     const runs = async () =>
       (
-        await db.client.execute("select id, trigger, outcome, error from sync_runs order by started_at")
+        await db.client.execute(
+          "select id, trigger, outcome, error from sync_runs order by started_at",
+        )
       ).rows.map((row) => ({ ...row }) as Record<string, unknown>);
     // Kill the running instance once its run has written users and is still going.
     await until(
@@ -142,8 +144,8 @@ suite("three API processes on one sqld (one with the scheduler, two without)", (
     await spawn("on");
     const pending = async () =>
       Number(
-        (await db.client.execute("select count(*) as n from outbox where status != 'sent'"))
-          .rows[0]?.n,
+        (await db.client.execute("select count(*) as n from outbox where status != 'sent'")).rows[0]
+          ?.n,
       );
     await until(async () => (await pending()) === 0, 120_000, "every email delivered");
     const synced = await db.client.execute(

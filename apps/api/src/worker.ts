@@ -17,13 +17,13 @@ import {
 } from "@roster/core";
 import { createRemoteDb } from "@roster/db/remote";
 import { createEmailTransport } from "@roster/email";
-// Written by `bun run build:worker` beside the bundle: hash-wasm's modules, compiled by the runtime.
-// @ts-expect-error generated at build time
-import precompiled from "./precompiled-wasm-modules.js";
 import { createApp } from "./app.ts";
 import { readConfig } from "./config.ts";
 import { connectorRegistry, installedConnectors } from "./connectors.ts";
 import { usePrecompiledWasm } from "./edge/precompiled-wasm.ts";
+// Written by `bun run build:worker` beside the bundle: hash-wasm's modules, compiled by the runtime.
+// @ts-expect-error generated at build time
+import precompiled from "./precompiled-wasm-modules.js";
 
 type Bindings = Record<string, string | undefined>;
 type Scheduled = { waitUntil(promise: Promise<unknown>): void };

@@ -99,7 +99,8 @@ async function call(method: string, path: string, init: { token?: string; body?:
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await response.text();
-  const json = response.headers.get("content-type")?.includes("json") && text ? JSON.parse(text) : null;
+  const json =
+    response.headers.get("content-type")?.includes("json") && text ? JSON.parse(text) : null;
   return { status: response.status, json, text, headers: response.headers };
 }
 

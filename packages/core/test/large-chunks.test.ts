@@ -1,13 +1,7 @@
 import { expect, test } from "bun:test";
 import { toyConnector, toyUser } from "@roster/connector-kit/testing";
 import { testDbKind } from "@roster/db/testing";
-import {
-  claimRun,
-  connectConnection,
-  createConnection,
-  executeRun,
-  getRun,
-} from "../src/index.ts";
+import { claimRun, connectConnection, createConnection, executeRun, getRun } from "../src/index.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 // One page of 6,000 users with 250-character names and welcome emails: a single chunk whose

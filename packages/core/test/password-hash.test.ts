@@ -10,7 +10,9 @@ describe("portable password hashes (argon2id through WebAssembly)", () => {
 
   test("a new hash has Bun.password's parameters, and Bun.password verifies it too", async () => {
     const hash = await hashPassword("correct horse battery");
-    expect(hash).toMatch(/^\$argon2id\$v=19\$m=65536,t=2,p=1\$[A-Za-z0-9+/]{43}\$[A-Za-z0-9+/]{43}$/);
+    expect(hash).toMatch(
+      /^\$argon2id\$v=19\$m=65536,t=2,p=1\$[A-Za-z0-9+/]{43}\$[A-Za-z0-9+/]{43}$/,
+    );
     expect(await Bun.password.verify("correct horse battery", hash)).toBe(true);
     expect(await verifyPassword("correct horse battery", hash)).toBe(true);
     expect(await verifyPassword("Correct horse battery", hash)).toBe(false);

@@ -129,21 +129,24 @@ describe("leases", () => {
   });
 
   // sqld: a server URL has no writer thread to stop (the main connection writes).
-  test.skipIf(testDbKind() === "sqld")("a writer thread that stops mid-run fails the run with a clear reason and releases it", async () => {
-    const directory: ToyDirectory = { users: usersOf("u", 40), groups: [], pageSize: 10 };
-    const env = await setup(directory);
-    directory.beforePage = (page) => {
-      if (page === 2) env.deps.db.openPageWriter?.().close();
-    };
-    const result = await env.run();
-    expect(result.outcome).toBe("failed");
-    expect(result.error).toContain("writer thread stopped");
-    // Released: the next run starts, on a fresh writer, and converges.
-    directory.beforePage = undefined;
-    const next = await env.run();
-    expect(next.outcome).toBe("succeeded");
-    expect(await env.activeSynced()).toBe(40);
-  });
+  test.skipIf(testDbKind() === "sqld")(
+    "a writer thread that stops mid-run fails the run with a clear reason and releases it",
+    async () => {
+      const directory: ToyDirectory = { users: usersOf("u", 40), groups: [], pageSize: 10 };
+      const env = await setup(directory);
+      directory.beforePage = (page) => {
+        if (page === 2) env.deps.db.openPageWriter?.().close();
+      };
+      const result = await env.run();
+      expect(result.outcome).toBe("failed");
+      expect(result.error).toContain("writer thread stopped");
+      // Released: the next run starts, on a fresh writer, and converges.
+      directory.beforePage = undefined;
+      const next = await env.run();
+      expect(next.outcome).toBe("succeeded");
+      expect(await env.activeSynced()).toBe(40);
+    },
+  );
 });
 
 describe("tenants never mix", () => {

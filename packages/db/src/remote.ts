@@ -11,7 +11,9 @@ import * as schema from "./schema/index.ts";
  */
 export function createRemoteDb(options: { url: string; authToken?: string }): DbHandle {
   if (!/^(https?|libsql):/.test(options.url)) {
-    throw new Error(`A Workers runtime needs an https:// or http:// database URL, not ${options.url}`);
+    throw new Error(
+      `A Workers runtime needs an https:// or http:// database URL, not ${options.url}`,
+    );
   }
   const client = retryingBusy(
     createClient({ url: options.url.replace(/^libsql:/, "https:"), authToken: options.authToken }),

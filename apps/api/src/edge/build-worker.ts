@@ -13,10 +13,7 @@ mkdirSync(out, { recursive: true });
 
 // hash-wasm embeds each module as base64 (`var name$k = "argon2"; var data$k = "…"`).
 const require = createRequire(join(root, "..", "..", "packages", "core", "package.json"));
-const hashWasm = readFileSync(
-  join(dirname(require.resolve("hash-wasm")), "index.esm.js"),
-  "utf8",
-);
+const hashWasm = readFileSync(join(dirname(require.resolve("hash-wasm")), "index.esm.js"), "utf8");
 const imports: string[] = [];
 const entries: string[] = [];
 for (const name of ["argon2", "blake2b"]) {
@@ -56,7 +53,8 @@ const result = await Bun.build({
           namespace: "absent",
         }));
         build.onLoad({ filter: /.*/, namespace: "absent" }, () => ({
-          contents: "export const render = () => { throw new Error('React emails are not supported'); };",
+          contents:
+            "export const render = () => { throw new Error('React emails are not supported'); };",
           loader: "js",
         }));
       },
@@ -74,9 +72,13 @@ const bundlePath = join(out, "worker.js");
 let bundled = readFileSync(bundlePath, "utf8");
 const shim = /var __require = (\/\* @__PURE__ \*\/ )?createRequire\(import\.meta\.url\);/;
 if (!shim.test(bundled)) throw new Error("the bundle's require shim changed; check build-worker");
-const required = [...new Set([...bundled.matchAll(/__require\("([^"]+)"\)/g)].map((m) => m[1] as string))];
+const required = [
+  ...new Set([...bundled.matchAll(/__require\("([^"]+)"\)/g)].map((m) => m[1] as string)),
+];
 const builtins = required.map((name) => name.replace(/^node:/, ""));
-const lookup = builtins.map((name, i) => `${JSON.stringify(required[i])}: __node${i}.default ?? __node${i}`);
+const lookup = required.map(
+  (name, i) => `${JSON.stringify(name)}: __node${i}.default ?? __node${i}`,
+);
 bundled = bundled.replace(
   shim,
   `var __require = (name) => { const m = ({ ${lookup.join(", ")} })[name]; if (!m) throw new Error("not bundled: " + name); return m; };`,

@@ -8,8 +8,8 @@
  */
 export function usePrecompiledWasm(modules: Record<number, WebAssembly.Module>) {
   const compile = WebAssembly.compile.bind(WebAssembly);
-  WebAssembly.compile = (bytes: BufferSource) => {
+  WebAssembly.compile = ((bytes: BufferSource) => {
     const module = modules[bytes.byteLength];
     return module ? Promise.resolve(module) : compile(bytes);
-  };
+  }) as typeof WebAssembly.compile;
 }

@@ -1,4 +1,4 @@
-import { argon2Verify, argon2id } from "hash-wasm";
+import { argon2id, argon2Verify } from "hash-wasm";
 
 /**
  * Argon2id through WebAssembly (hash-wasm), the same on Bun and in a Workers runtime. The

@@ -12,7 +12,6 @@ export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-
 const invalid = () =>
   new DomainError("invalid_credentials", "The tenant, email or password is not right.");
 

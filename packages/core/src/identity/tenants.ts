@@ -3,10 +3,10 @@ import { and, eq } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { BUILT_IN_ROLES } from "../permissions.ts";
+import { hashPassword } from "./password-hash.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { getUser } from "./users.ts";
 import { tenantView } from "./views.ts";
-import { hashPassword } from "./password-hash.ts";
 
 export type NewTenant = {
   slug: string;

@@ -14,10 +14,10 @@ import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, type Page, toPage } from "../paging.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
+import { hashPassword } from "./password-hash.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { refuseRoleChange } from "./role-assignment.ts";
 import { type UserView, userView } from "./views.ts";
-import { hashPassword } from "./password-hash.ts";
 
 /** Attaches aliases and role names to a page of users: two queries, not two per user. */
 export async function viewsOf(deps: CoreDeps, rows: User[]): Promise<UserView[]> {

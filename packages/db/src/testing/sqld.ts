@@ -36,7 +36,8 @@ export function freePort(): number {
  * is killed. Bun offers no `prctl(PR_SET_PDEATHSIG)`, and an exit handler does not run on
  * a crash (35 servers were left running that way).
  */
-const WATCHDOG = 'sqld_bin="$1"; shift; "$sqld_bin" "$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid"';
+const WATCHDOG =
+  'sqld_bin="$1"; shift; "$sqld_bin" "$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid"';
 
 /**
  * Starts one sqld on 127.0.0.1 with free ports and a fresh temporary directory, and waits for

@@ -103,7 +103,10 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     };
     await attempt(chunk.actions, true);
     const refusedIssues = refused.map((failure) => failure.issue);
-    await writeIssues("failure", issuesWritten ? refusedIssues : [...chunk.failures, ...refusedIssues]);
+    await writeIssues(
+      "failure",
+      issuesWritten ? refusedIssues : [...chunk.failures, ...refusedIssues],
+    );
     if (!issuesWritten) await writeIssues("warning", chunk.warnings);
     if (chunk.actions.length > 0) deps.emailDispatcher?.wake();
     return refused;
