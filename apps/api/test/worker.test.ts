@@ -134,13 +134,18 @@ suite("the Workers entry in miniflare, on sqld, with a Bun sync worker", () => {
       body: { tenant: "edge", email: "admin@edge.test", password: "not-the-password-1" },
     });
     expect([wrong.status, wrong.json.error.code]).toEqual([401, "invalid_credentials"]);
-    const started = performance.now();
-    const login = await call("POST", "/api/auth/login", {
-      body: { tenant: "edge", email: "admin@edge.test", password },
-    });
-    console.log(`sign-in through workerd: ${Math.round(performance.now() - started)} ms`);
-    expect(login.status).toBe(200);
-    token = login.json.token;
+    // The time per sign-in (one argon2id verification in workerd, plus the queries on sqld).
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const login = await call("POST", "/api/auth/login", {
+        body: { tenant: "edge", email: "admin@edge.test", password },
+      });
+      times.push(Math.round(performance.now() - started));
+      expect(login.status).toBe(200);
+      token = login.json.token;
+    }
+    console.log(`sign-in through workerd, ms: ${times.sort((a, b) => a - b).join(", ")}`);
   }, 30_000);
 
   test("users: the administrator is listed", async () => {
