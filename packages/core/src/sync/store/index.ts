@@ -135,6 +135,15 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
 
   const issueStatements = (kind: "failure" | "warning", issues: Issue[]): InStatement[] => {
     if (issues.length === 0) return [];
+    // Under sqld's 5 MB per bound value too (an issue row: at most ~2 KB of capped text).
+    const per = writer ? issues.length : REMOTE_STATEMENT_USERS * 2;
+    if (issues.length > per) {
+      const parts: InStatement[] = [];
+      for (let from = 0; from < issues.length; from += per) {
+        parts.push(...issueStatements(kind, issues.slice(from, from + per)));
+      }
+      return parts;
+    }
     const rows = issues.map((issue): InValue[] => [
       newId("iss"),
       lease.runId,
