@@ -20,9 +20,10 @@ import { untilSettled, withDispatcher } from "./dispatch.ts";
 import { seedTenant, testDeps } from "./support.ts";
 
 const cleanups: Array<() => unknown> = [];
+// Nine dispatchers end their loops one after the other: longer than 5 s on a busy machine.
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-});
+}, 30_000);
 
 const directoryOf = (count: number): ToyDirectory => ({
   users: Array.from({ length: count }, (_, i) => toyUser(`u${i}`)),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -30,21 +30,41 @@ export function freePort(): number {
 }
 
 /**
- * The watchdog between the test process and sqld: `sh` starts sqld, then reads its own
- * stdin — a pipe from the test process that is never written. When the test process ends in
- * any way (a crash, `kill -9` included) the kernel closes the pipe, `cat` returns, and sqld
- * is killed. Bun offers no `prctl(PR_SET_PDEATHSIG)`, and an exit handler does not run on
- * a crash (35 servers were left running that way).
+ * How sqld dies with the test process, whatever ends it (a crash, `kill -9`, bun test's own
+ * "killed N dangling processes" at the end of a file): an exit handler does not run on a
+ * crash (35 servers were left running that way), and Bun offers no `prctl`. So sqld starts
+ * under util-linux's `setpriv --pdeathsig KILL` (Debian's essential util-linux has it): the
+ * kernel kills sqld the moment its parent, this process, is gone. Without setpriv, a `sh`
+ * watchdog reads its stdin — a pipe from this process that is never written — and kills sqld
+ * at EOF; that one survives a crash of this process, not a SIGKILL of the watchdog itself.
  */
-const WATCHDOG =
-  'sqld_bin="$1"; shift; "$sqld_bin" "$@" & pid=$!; cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid"';
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => existsSync(path));
+// fd 3 keeps the pipe: a background job's stdin would be /dev/null. `wait` (unlike a
+// foreground `cat`) lets the trap run at once when the watchdog itself is terminated.
+const WATCHDOG = [
+  'sqld_bin="$1"; shift; exec 3<&0',
+  '"$sqld_bin" "$@" </dev/null & pid=$!',
+  "trap 'kill \"$pid\"; exit 0' TERM INT HUP",
+  "cat <&3 >/dev/null & wait $!",
+  'kill "$pid" 2>/dev/null; wait "$pid"',
+].join("\n");
+
+export type ParentDeath = "setpriv" | "stdin";
+
+function sqldCommand(args: string[], parentDeath: ParentDeath): string[] {
+  return parentDeath === "setpriv" && SETPRIV
+    ? [SETPRIV, "--pdeathsig", "KILL", "--", sqldBinary(), ...args]
+    : ["sh", "-c", WATCHDOG, "sqld-watchdog", sqldBinary(), ...args];
+}
 
 /**
  * Starts one sqld on 127.0.0.1 with free ports and a fresh temporary directory, and waits for
  * its `/health`. The server dies with this process even on a crash; `stop()` ends it sooner
  * and removes its files.
  */
-export async function startSqld(options: { timeoutMs?: number } = {}): Promise<Sqld> {
+export async function startSqld(
+  options: { timeoutMs?: number; parentDeath?: ParentDeath } = {},
+): Promise<Sqld> {
   const dir = mkdtempSync(join(tmpdir(), "roster-sqld-"));
   for (let attempt = 1; ; attempt++) {
     const httpPort = freePort();
@@ -60,7 +80,7 @@ export async function startSqld(options: { timeoutMs?: number } = {}): Promise<S
       `127.0.0.1:${freePort()}`,
     ];
     const logFile = join(dir, `sqld-${attempt}.log`);
-    const child = Bun.spawn(["sh", "-c", WATCHDOG, "sqld-watchdog", sqldBinary(), ...args], {
+    const child = Bun.spawn(sqldCommand(args, options.parentDeath ?? "setpriv"), {
       stdin: "pipe",
       stdout: Bun.file(logFile),
       stderr: Bun.file(logFile),
@@ -77,6 +97,7 @@ export async function startSqld(options: { timeoutMs?: number } = {}): Promise<S
         stop: () => {
           stopped ??= (async () => {
             child.stdin.end();
+            child.kill();
             await child.exited;
             rmSync(dir, { recursive: true, force: true });
           })();
@@ -85,6 +106,7 @@ export async function startSqld(options: { timeoutMs?: number } = {}): Promise<S
       };
     }
     child.stdin.end();
+    child.kill();
     await child.exited;
     // A port taken between choosing and binding it: try other ports, a few times.
     if (attempt >= 3) {
