@@ -101,7 +101,13 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
         await attempt(actions.slice(middle));
       }
     };
-    await attempt(chunk.actions, true);
+    // sqld ends a transaction that holds the write lock for more than 5 s ("Transaction timed
+    // out", seen at 100k users): on a server URL a chunk goes in batches of at most
+    // REMOTE_BATCH_USERS, each its own transaction (a user's rows always in one).
+    const perBatch = writer ? Math.max(chunk.actions.length, 1) : REMOTE_BATCH_USERS;
+    for (let from = 0; from < Math.max(chunk.actions.length, 1); from += perBatch) {
+      await attempt(chunk.actions.slice(from, from + perBatch), from === 0);
+    }
     const refusedIssues = refused.map((failure) => failure.issue);
     await writeIssues(
       "failure",
@@ -252,6 +258,8 @@ export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 const SLICE_USERS = 5_000;
 /** Users per statement on a server URL: each JSON argument well under sqld's 5 MB. */
 const REMOTE_STATEMENT_USERS = 1_000;
+/** Users per transaction on a server URL: each well within sqld's 5-second transaction limit. */
+const REMOTE_BATCH_USERS = 10_000;
 
 function writeFailure(action: Action | undefined, error: unknown): Issue {
   const user = action && "user" in action ? action.user : null;
