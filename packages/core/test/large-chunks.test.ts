@@ -32,9 +32,9 @@ test(`a chunk whose JSON exceeds sqld's 5 MB bound-value limit is written whole,
 }, 60_000);
 
 // sqld ends a transaction that holds the write lock for over 5 s: a 25,000-user chunk goes
-// in three transactions of at most 10,000 users, each user's rows in one of them.
+// in five transactions of at most 5,000 users, each user's rows in one of them.
 test.skipIf(testDbKind() !== "sqld")(
-  "on a server URL a large chunk is written in transactions of at most 10,000 users",
+  "on a server URL a large chunk is written in transactions of at most 5,000 users",
   async () => {
     const users = Array.from({ length: 25_000 }, (_, i) => toyUser(`u${i}`));
     const env = await testDeps([toyConnector({ users, groups: [], pageSize: 25_000 })]);
@@ -70,8 +70,8 @@ test.skipIf(testDbKind() !== "sqld")(
     const userInserts = batches.map(
       (sqls) => sqls.filter((sql) => /^insert into "?users"?/i.test(sql.trim())).length,
     );
-    // 1,000 users per statement: 10 + 10 + 5 statements in three transactions.
-    expect(userInserts.filter((n) => n > 0)).toEqual([10, 10, 5]);
+    // 1,000 users per statement, 5,000 per transaction: five transactions of five.
+    expect(userInserts.filter((n) => n > 0)).toEqual([5, 5, 5, 5, 5]);
   },
   120_000,
 );

@@ -259,7 +259,7 @@ const SLICE_USERS = 5_000;
 /** Users per statement on a server URL: each JSON argument well under sqld's 5 MB. */
 const REMOTE_STATEMENT_USERS = 1_000;
 /** Users per transaction on a server URL: each well within sqld's 5-second transaction limit. */
-const REMOTE_BATCH_USERS = 10_000;
+const REMOTE_BATCH_USERS = 5_000;
 
 function writeFailure(action: Action | undefined, error: unknown): Issue {
   const user = action && "user" in action ? action.user : null;
