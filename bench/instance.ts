@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { InStatement } from "@libsql/client";
 import { entraId } from "@roster/connector-entra-id";
 import { createRegistry } from "@roster/connector-kit";
@@ -19,6 +16,7 @@ import {
   systemClock,
 } from "@roster/core";
 import { createDb, type DbHandle, migrateDb } from "@roster/db";
+import { createTestDatabase } from "@roster/db/testing";
 
 export type Directory = { url: string; tenantId: string; clientId: string; secret: string };
 
@@ -66,7 +64,8 @@ function hooked(handle: DbHandle, hook: BatchHook): DbHandle {
 }
 
 /**
- * A Roster on a fresh database file with one tenant and an Entra connection to `directory`,
+ * A Roster on a fresh database (a file, or its own sqld: `kind`, by default `ROSTER_TEST_DB`)
+ * with one tenant and an Entra connection to `directory`,
  * connected and ready to run — what the benchmark and the fault suite each start from.
  */
 export async function rosterInstance(
@@ -75,12 +74,10 @@ export async function rosterInstance(
   hook?: BatchHook,
   /** Another tenant in an existing instance's database instead of a fresh file. */
   beside?: { handle: DbHandle; slug: string },
+  kind?: "file" | "sqld",
 ) {
   const handle =
-    beside?.handle ??
-    (await createDb({
-      url: `file:${join(mkdtempSync(join(tmpdir(), "roster-bench-")), "roster.db")}`,
-    }));
+    beside?.handle ?? (await createDb({ url: (await createTestDatabase("bench", kind)).url }));
   if (!beside) await migrateDb(handle.db);
   const slug = beside?.slug ?? "bench";
   const connector = entraId({

@@ -15,7 +15,7 @@ describe("a busy database", () => {
     const sim = await spawnSim(Number(process.env.BUSY_USERS ?? 10_000), 91);
     cleanups.push(() => sim.stop());
     const env = {
-      DATABASE_URL: tempDatabase(),
+      DATABASE_URL: await tempDatabase(),
       ROSTER_SECRET_KEY: Buffer.alloc(32, 8).toString("base64"),
       ROSTER_ADMIN_EMAIL: "admin@faults.test",
       ROSTER_ADMIN_PASSWORD: "faults-password-1",

@@ -19,7 +19,7 @@ describe("a process killed mid-run", () => {
     const sim = await spawnSim(USERS, 77);
     cleanups.push(() => sim.stop());
     const env = {
-      DATABASE_URL: tempDatabase(),
+      DATABASE_URL: await tempDatabase(),
       ROSTER_SECRET_KEY: Buffer.alloc(32, 5).toString("base64"),
       ROSTER_ADMIN_EMAIL: "admin@faults.test",
       ROSTER_ADMIN_PASSWORD: "faults-password-1",
@@ -111,7 +111,7 @@ describe("several instances", () => {
     const sim = await spawnSim(200, 78);
     cleanups.push(() => sim.stop());
     const env = {
-      DATABASE_URL: tempDatabase(),
+      DATABASE_URL: await tempDatabase(),
       ROSTER_SECRET_KEY: Buffer.alloc(32, 6).toString("base64"),
       ROSTER_ADMIN_EMAIL: "admin@faults.test",
       ROSTER_ADMIN_PASSWORD: "faults-password-1",
@@ -166,7 +166,7 @@ async function emailService(users: number, seed: number) {
   const resend = startFakeResend({ apiKey: "re_faults", rateLimit: 2 });
   cleanups.push(() => resend.stop());
   const env = {
-    DATABASE_URL: tempDatabase(),
+    DATABASE_URL: await tempDatabase(),
     ROSTER_SECRET_KEY: Buffer.alloc(32, 8).toString("base64"),
     ROSTER_ADMIN_EMAIL: "admin@faults.test",
     ROSTER_ADMIN_PASSWORD: "faults-password-1",

@@ -1,6 +1,5 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestDatabase } from "@roster/db/testing";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 
@@ -23,8 +22,11 @@ export async function spawnApi(env: Record<string, string>) {
   return { url, child };
 }
 
-export const tempDatabase = () =>
-  `file:${join(mkdtempSync(join(tmpdir(), "roster-faults-")), "roster.db")}`;
+/**
+ * A fresh database URL for a spawned service: a file, or with `ROSTER_TEST_DB=sqld` a sqld of
+ * its own (it dies with this test process).
+ */
+export const tempDatabase = async () => (await createTestDatabase("faults")).url;
 
 /** A small JSON client for the API with a bearer token. */
 export function client(url: string) {

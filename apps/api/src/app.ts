@@ -27,6 +27,12 @@ export type AppOptions = {
   trustedProxies?: readonly string[];
   /** Login throttling limits (defaults in `DEFAULT_LOGIN_THROTTLE`). */
   loginThrottle?: Partial<LoginThrottleOptions>;
+  /**
+   * False where the admin UI's assets and the reference's script are static files served in
+   * front of the app (a Workers deploy, `bun run build:web`); by default the Bun server
+   * bundles the UI in memory and streams the script from the installed package.
+   */
+  serveAssets?: boolean;
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -119,8 +125,8 @@ export function createApp(options: AppOptions) {
       description: "Keeps an application's users in step with its customers' identity directories.",
     },
   });
-  apiReferenceRoutes(app);
-  webRoutes(app);
+  apiReferenceRoutes(app, { serveScript: options.serveAssets !== false });
+  webRoutes(app, { serveAssets: options.serveAssets !== false });
   return app;
 }
 

@@ -1,9 +1,7 @@
 import {
   type CoreDeps,
-  checkExpiringSecrets,
   type EmailDispatcher,
-  failLapsedRuns,
-  startDueRuns,
+  scheduledTick,
   startEmailDispatcher,
 } from "@roster/core";
 import { Cron } from "croner";
@@ -23,9 +21,8 @@ export function startScheduler(deps: CoreDeps, options: { emailRate?: number } =
   if (dispatcher) deps.emailDispatcher = dispatcher;
   const tick = async () => {
     try {
-      await failLapsedRuns(deps);
-      await startDueRuns(deps);
-      await checkExpiringSecrets(deps);
+      // The same function a Cron Trigger calls at the edge (apps/api/src/worker.ts).
+      await scheduledTick(deps);
     } catch (error) {
       deps.log.error("scheduler tick failed", {
         error: error instanceof Error ? error.message : String(error),

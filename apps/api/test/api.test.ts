@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { testDbKind } from "@roster/db/testing";
 import { OPERATOR_TOKEN, testApi } from "./support.ts";
 
 let api: Awaited<ReturnType<typeof testApi>>;
@@ -607,13 +608,41 @@ describe("user synchronization", () => {
     expect(result.json.error.details[0].path).toEqual(["secret"]);
   });
 
-  test("the connection secret is stored encrypted: its plaintext is nowhere in the database file", async () => {
-    await api.deps.db.client.execute("pragma wal_checkpoint(FULL)");
-    const file = (await api.deps.db.client.execute("pragma database_list")).rows[0]?.file as string;
-    const bytes = Buffer.from(await Bun.file(file).arrayBuffer());
-    expect(bytes.includes(Buffer.from(api.entra.secret))).toBe(false);
-    expect(bytes.includes(Buffer.from("v1:"))).toBe(true);
+  test("the connection secret is stored encrypted: its plaintext is in no column of any table", async () => {
+    // Through SQL, so the same check holds on sqld, where there is no file to read.
+    const kept = await api.call("POST", "/api/user-sync/connections", {
+      token: acme.token,
+      body: { type: "entra-id", name: "Kept", settings: entraSettings(), secret: api.entra.secret },
+    });
+    expect(kept.status).toBe(201);
+    const client = api.deps.db.client;
+    const tables = await client.execute(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    );
+    let ciphertexts = 0;
+    for (const { name } of tables.rows) {
+      const rows = await client.execute(`SELECT * FROM "${String(name)}"`);
+      for (const row of rows.rows) {
+        for (const value of Object.values(row)) {
+          const text = value instanceof ArrayBuffer ? Buffer.from(value).toString() : String(value);
+          expect(text.includes(api.entra.secret)).toBe(false);
+          if (text.startsWith("v1:")) ciphertexts++;
+        }
+      }
+    }
+    expect(ciphertexts).toBeGreaterThan(0);
   });
+
+  test.skipIf(testDbKind() === "sqld")(
+    "the database file holds no plaintext secret (file only: sqld keeps its own files)",
+    async () => {
+      await api.deps.db.client.execute("pragma wal_checkpoint(FULL)");
+      const list = await api.deps.db.client.execute("pragma database_list");
+      const bytes = Buffer.from(await Bun.file(list.rows[0]?.file as string).arrayBuffer());
+      expect(bytes.includes(Buffer.from(api.entra.secret))).toBe(false);
+      expect(bytes.includes(Buffer.from("v1:"))).toBe(true);
+    },
+  );
 
   test("no response carries a password hash, PIN hash, token hash or secret field", () => {
     const all = api.bodies.join("\n");

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { entraId } from "@roster/connector-entra-id";
 import { googleWorkspace } from "@roster/connector-google";
 import { createRegistry } from "@roster/connector-kit";
@@ -14,6 +11,7 @@ import {
   systemClock,
 } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
+import { createTestDatabase } from "@roster/db/testing";
 import { createEmailTransport } from "@roster/email";
 import { type EntraSim, generateTenant, SimDirectory, startEntraSim } from "@roster/entra-sim";
 import {
@@ -34,7 +32,10 @@ const peer = (address: string) => ({
   requestIP: () => ({ address, family: address.includes(":") ? "IPv6" : "IPv4", port: 40000 }),
 });
 
-/** The API over a fresh database file, with the Entra simulator as the directory. */
+/**
+ * The API over a fresh database (a file, or its own sqld with `ROSTER_TEST_DB=sqld`), with
+ * the Entra simulator as the directory.
+ */
 export async function testApi(
   options: {
     users?: number;
@@ -56,8 +57,8 @@ export async function testApi(
   });
   const sim: EntraSim = await startEntraSim({ directory });
   const google = options.google ? await startGoogle(options.google.users, publicUrl) : null;
-  const dir = mkdtempSync(join(tmpdir(), "roster-api-"));
-  const db = await createDb({ url: `file:${join(dir, "api.db")}` });
+  const database = await createTestDatabase("api");
+  const db = await createDb({ url: database.url });
   await migrateDb(db.db);
   const log = memoryLogger();
   const deps = {
@@ -173,6 +174,7 @@ export async function testApi(
     await sim.stop();
     await google?.sim.stop();
     db.close();
+    await database.stop();
   };
   return {
     app,

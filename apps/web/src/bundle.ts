@@ -6,10 +6,17 @@ let cached: Promise<WebAssets> | null = null;
 
 /**
  * Bundles the admin UI with Bun's bundler, once per process, in memory: no build step, no
- * CDN, nothing fetched at run time.
+ * CDN, nothing fetched at run time. (`bun run build:web` writes the same files for a deploy
+ * that serves them as static files.)
  */
 export function webAssets(): Promise<WebAssets> {
-  cached ??= (async () => {
+  cached ??= bundleWebAssets();
+  return cached;
+}
+
+/** The admin UI's script and stylesheet, bundled now. */
+export async function bundleWebAssets(): Promise<WebAssets> {
+  {
     const result = await Bun.build({
       entrypoints: [join(import.meta.dir, "main.tsx")],
       target: "browser",
@@ -20,8 +27,7 @@ export function webAssets(): Promise<WebAssets> {
     const js = await (result.outputs[0] as Blob).text();
     const css = await Bun.file(join(import.meta.dir, "styles.css")).text();
     return { js, css };
-  })();
-  return cached;
+  }
 }
 
 /** The single page every UI route answers with. */

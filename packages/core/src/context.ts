@@ -28,6 +28,11 @@ export type CoreDeps = {
    * whoever commits outbox rows wakes it, so they go out without waiting for its next poll.
    */
   emailDispatcher?: { wake(): void };
+  /**
+   * Claim runs without executing them (the Workers entry): a sync worker process takes and
+   * executes them (runs/handoff.ts). No sync runs inside a request at the edge.
+   */
+  handOffRuns?: boolean;
   /** Runs executing in this process, so shutdown can wait for them. */
   tracker?: RunTracker;
 };

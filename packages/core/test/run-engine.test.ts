@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
 import { createDb, userAliases, users } from "@roster/db";
+import { testDbKind } from "@roster/db/testing";
 import { and, eq, isNull } from "drizzle-orm";
 import {
   type CoreDeps,
@@ -106,7 +107,9 @@ describe("leases", () => {
     expect(next.outcome).toBe("succeeded");
     // Every user once: the reaped run wrote nothing after it lost the lease.
     expect(await env.activeSynced()).toBe(50);
-    expect(next.counts.created + first.counts.created).toBeGreaterThanOrEqual(50);
+    // The second run accounts for every user: those the first wrote before it lost the
+    // lease (none yet on a file, whose writer thread lags; some on sqld) are unchanged.
+    expect(next.counts.created + next.counts.unchanged).toBe(50);
   });
 
   test("the lease is renewed on a timer: a live run waiting on a slow directory is not reaped", async () => {
@@ -126,21 +129,25 @@ describe("leases", () => {
     expect(result.counts.created).toBe(30);
   });
 
-  test("a writer thread that stops mid-run fails the run with a clear reason and releases it", async () => {
-    const directory: ToyDirectory = { users: usersOf("u", 40), groups: [], pageSize: 10 };
-    const env = await setup(directory);
-    directory.beforePage = (page) => {
-      if (page === 2) env.deps.db.openPageWriter?.().close();
-    };
-    const result = await env.run();
-    expect(result.outcome).toBe("failed");
-    expect(result.error).toContain("writer thread stopped");
-    // Released: the next run starts, on a fresh writer, and converges.
-    directory.beforePage = undefined;
-    const next = await env.run();
-    expect(next.outcome).toBe("succeeded");
-    expect(await env.activeSynced()).toBe(40);
-  });
+  // sqld: a server URL has no writer thread to stop (the main connection writes).
+  test.skipIf(testDbKind() === "sqld")(
+    "a writer thread that stops mid-run fails the run with a clear reason and releases it",
+    async () => {
+      const directory: ToyDirectory = { users: usersOf("u", 40), groups: [], pageSize: 10 };
+      const env = await setup(directory);
+      directory.beforePage = (page) => {
+        if (page === 2) env.deps.db.openPageWriter?.().close();
+      };
+      const result = await env.run();
+      expect(result.outcome).toBe("failed");
+      expect(result.error).toContain("writer thread stopped");
+      // Released: the next run starts, on a fresh writer, and converges.
+      directory.beforePage = undefined;
+      const next = await env.run();
+      expect(next.outcome).toBe("succeeded");
+      expect(await env.activeSynced()).toBe(40);
+    },
+  );
 });
 
 describe("tenants never mix", () => {

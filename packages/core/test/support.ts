@@ -1,8 +1,6 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Connector, createRegistry } from "@roster/connector-kit";
 import { createDb, migrateDb, newId, roles, tenants, userRoles, users } from "@roster/db";
+import { createTestDatabase } from "@roster/db/testing";
 import type { EmailTransport } from "@roster/email";
 import {
   BUILT_IN_ROLES,
@@ -15,10 +13,13 @@ import {
   RunTracker,
 } from "../src/index.ts";
 
-/** A fresh database file with every migration applied, and the deps core needs. */
+/**
+ * A fresh database with every migration applied, and the deps core needs. The database is a
+ * file, or a sqld of its own with `ROSTER_TEST_DB=sqld` (it dies with the test process).
+ */
 export async function testDeps(connectors: Connector[], email?: EmailTransport) {
-  const dir = mkdtempSync(join(tmpdir(), "roster-core-"));
-  const url = `file:${join(dir, "test.db")}`;
+  const database = await createTestDatabase("core");
+  const url = database.url;
   const db = await createDb({ url });
   await migrateDb(db.db);
   const clock = manualClock("2026-03-01T09:00:00Z");
@@ -33,7 +34,7 @@ export async function testDeps(connectors: Connector[], email?: EmailTransport) 
     tracker: new RunTracker(),
     instanceId: "test",
   };
-  return { deps, clock, log, url };
+  return { deps, clock, log, url, database };
 }
 
 /** A tenant with its built-in roles and one administrator (inserted directly). */

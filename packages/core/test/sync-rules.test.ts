@@ -380,8 +380,14 @@ describe("runs", () => {
       trigger: "manual" as const,
       triggeredBy: env.adminId,
     };
+    // Shutdown comes while the run is reading (page 3), however fast the database answers.
+    let shutdown: Promise<void> | undefined;
+    directory.beforePage = (page) => {
+      if (page === 3) shutdown = env.deps.tracker?.shutdown();
+    };
     const running = await startRun(env.deps, input);
-    await env.deps.tracker?.shutdown();
+    while (!shutdown) await Bun.sleep(5);
+    await shutdown;
     const ended = await getRun(env.ctx, running.id);
     expect(ended.outcome).toBe("failed");
     expect(ended.error).toContain("aborted");

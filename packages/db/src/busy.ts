@@ -41,7 +41,7 @@ export async function retryBusy<T>(
     } catch (error) {
       if (attempt >= retry.attempts || !isBusy(error)) throw error;
       const delay = retry.firstDelayMs * 2 ** (attempt - 1);
-      await Bun.sleep(delay * (0.5 + Math.random()));
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
     }
   }
 }

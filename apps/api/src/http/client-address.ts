@@ -1,6 +1,5 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
-import { getConnInfo } from "hono/bun";
 
 /**
  * Parses `ROSTER_TRUSTED_PROXIES` (comma-separated addresses and CIDR ranges) into Node's
@@ -33,10 +32,17 @@ const isTrusted = (proxies: BlockList, address: string) => {
   return family !== 0 && proxies.check(address, family === 6 ? "ipv6" : "ipv4");
 };
 
-/** The peer's address from Bun's server (`requestIP`), or null outside a real server. */
+/**
+ * The peer's address from Bun's server (`requestIP`, as hono/bun's getConnInfo reads it;
+ * the Workers entry hands over CF-Connecting-IP in the same shape), or null outside a real
+ * server. Read here rather than through hono/bun, whose module needs Bun at load.
+ */
 function peerAddress(c: Context): string | null {
+  const server = c.env as
+    | { requestIP?: (request: Request) => { address?: string } | null }
+    | undefined;
   try {
-    return getConnInfo(c).remote.address ?? null;
+    return server?.requestIP?.(c.req.raw)?.address ?? null;
   } catch {
     return null; // `app.request()` without a server, e.g. in-process tests
   }

@@ -1,5 +1,6 @@
 export * from "./groups.ts";
 export * from "./notifications.ts";
+export * from "./password-hash.ts";
 export * from "./password-policy.ts";
 export * from "./role-assignment.ts";
 export * from "./sessions.ts";

@@ -3,6 +3,7 @@ import { connections, newId, sessions, tenants, type User, users } from "@roster
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "./password-hash.ts";
 import { permissionsOf } from "./tenants.ts";
 import { getUser, loadUser } from "./users.ts";
 import { tenantView } from "./views.ts";
@@ -10,9 +11,6 @@ import { tenantView } from "./views.ts";
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-
-// Verified against when the account does not exist, so timing does not reveal accounts.
-const DUMMY_HASH = await Bun.password.hash("not-a-real-password", { algorithm: "argon2id" });
 
 const invalid = () =>
   new DomainError("invalid_credentials", "The tenant, email or password is not right.");
@@ -51,7 +49,7 @@ export async function login(
     );
   const user = row?.user;
   const providers = await hasSignInProviders(deps, tenantSlug);
-  const ok = await Bun.password.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (user && user.signIn !== "password" && providers) {
     const provider = user.signIn;
     throw new DomainError(

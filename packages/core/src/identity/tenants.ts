@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { BUILT_IN_ROLES } from "../permissions.ts";
+import { hashPassword } from "./password-hash.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { getUser } from "./users.ts";
 import { tenantView } from "./views.ts";
@@ -19,7 +20,7 @@ export async function createTenant(deps: CoreDeps, input: NewTenant) {
   const now = deps.clock.now();
   const tenantId = newId("ten");
   const adminId = newId("usr");
-  const passwordHash = await Bun.password.hash(input.admin.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.admin.password);
   const roleIds = BUILT_IN_ROLES.map((role) => ({ ...role, id: newId("rol") }));
   try {
     await deps.db.db.transaction(async (tx) => {

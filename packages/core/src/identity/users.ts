@@ -19,6 +19,7 @@ import { DomainError, notFound } from "../errors.ts";
 import { afterCursor, decodeCursor, encodeCursor, type Page } from "../paging.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
+import { hashPassword } from "./password-hash.ts";
 import { requireGoodPassword } from "./password-policy.ts";
 import { refuseRoleChange } from "./role-assignment.ts";
 import { type UserView, userView } from "./views.ts";
@@ -275,7 +276,7 @@ export async function createUser(
   const roleIds = granted.map((role) => role.id);
   const now = ctx.clock.now();
   const id = newId("usr");
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.password);
   try {
     await ctx.db.db.transaction(async (tx) => {
       await tx.insert(users).values({

@@ -43,6 +43,8 @@ export async function startRun(deps: CoreDeps, run: NewRun): Promise<SyncRun> {
     );
   }
   const runId = await claimRun(deps, run);
+  // At the edge the run is only claimed: a sync worker executes it (runs/handoff.ts).
+  if (deps.handOffRuns) return (await loadRun(deps, runId)) as SyncRun;
   const execution = (signal?: AbortSignal) => executeRun(deps, runId, signal);
   // Background work: the tracker's promise never rejects; without one, failures are logged.
   if (deps.tracker) void deps.tracker.start(runId, execution);

@@ -1,5 +1,6 @@
 export * from "./cancel.ts";
 export * from "./execute.ts";
+export * from "./handoff.ts";
 export * from "./issues.ts";
 export * from "./lease.ts";
 export * from "./notify.ts";

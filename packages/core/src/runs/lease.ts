@@ -6,6 +6,9 @@ import { DomainError } from "../errors.ts";
 import { DEFAULT_LEASE_MS, type RunLease, renewal, TAKEN_OVER } from "../sync/store/index.ts";
 import { emptyCounts } from "../sync/tally.ts";
 
+/** The lease owner of a claimed run that waits for a sync worker (`handOffRuns`). */
+export const HANDED_OFF = "handoff";
+
 /** How long a run stays claimed without a renewal before another process may take over. */
 export const LEASE_MS = DEFAULT_LEASE_MS;
 
@@ -50,7 +53,8 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       fullReason: run.mode === "full" ? "requested" : null,
       slot: run.slot ?? null,
       // The token every write of the run is conditional on (sync/store/lease.ts).
-      leaseOwner: `${deps.instanceId ?? "local"}/${randomUUID()}`,
+      // A handed-off run is marked as such until a sync worker takes it (runs/handoff.ts).
+      leaseOwner: `${deps.handOffRuns ? HANDED_OFF : (deps.instanceId ?? "local")}/${randomUUID()}`,
       leaseExpiresAt: new Date(now.getTime() + leaseMs(deps)),
       startedAt: now,
     });

@@ -79,11 +79,22 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     const now = deps.clock.now().getTime();
     const refused: WriteFailure[] = [];
     let narrowing = false;
-    const attempt = async (actions: Action[]): Promise<void> => {
+    // The chunk's issues ride in its first batch (one round trip fewer each, which counts on
+    // a server URL); if that batch is refused they are written on their own after narrowing.
+    let issuesWritten = false;
+    const attempt = async (actions: Action[], withIssues = false): Promise<void> => {
       const statements = await statementsOf(actions, now);
       if (statements.length === 0) return;
+      if (withIssues) {
+        statements.push(
+          ...issueStatements("failure", chunk.failures),
+          ...issueStatements("warning", chunk.warnings),
+          ...issueStatements("review", chunk.reviews),
+        );
+      }
       try {
         await write(statements);
+        if (withIssues) issuesWritten = true;
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof WriterStoppedError) throw error;
         // A full disk or a read-only file fails every user alike: stop the run, do not retry.
@@ -104,10 +115,22 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
         await attempt(actions.slice(middle));
       }
     };
-    await attempt(chunk.actions);
-    await writeIssues("failure", [...chunk.failures, ...refused.map((failure) => failure.issue)]);
-    await writeIssues("warning", chunk.warnings);
-    await writeIssues("review", chunk.reviews);
+    // sqld ends a transaction that holds the write lock for more than 5 s ("Transaction timed
+    // out", seen at 100k users): on a server URL a chunk goes in batches of at most
+    // REMOTE_BATCH_USERS, each its own transaction (a user's rows always in one).
+    const perBatch = writer ? Math.max(chunk.actions.length, 1) : REMOTE_BATCH_USERS;
+    for (let from = 0; from < Math.max(chunk.actions.length, 1); from += perBatch) {
+      await attempt(chunk.actions.slice(from, from + perBatch), from === 0);
+    }
+    const refusedIssues = refused.map((failure) => failure.issue);
+    await writeIssues(
+      "failure",
+      issuesWritten ? refusedIssues : [...chunk.failures, ...refusedIssues],
+    );
+    if (!issuesWritten) {
+      await writeIssues("warning", chunk.warnings);
+      await writeIssues("review", chunk.reviews);
+    }
     if (chunk.actions.length > 0) deps.emailDispatcher?.wake();
     return refused;
   };
@@ -117,16 +140,33 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
    * in between: a 30,000-user chunk built in one go held it ~60 ms.
    */
   const statementsOf = async (actions: Action[], now: number) => {
-    const rows = noRows();
-    for (let start = 0; start < actions.length; start += SLICE_USERS) {
-      if (start > 0) await letRequestsIn();
-      gatherRows(deps, target, actions.slice(start, start + SLICE_USERS), now, rows);
+    // sqld refuses a bound value over 5 MB ("string or blob too big"): on a server URL each
+    // table's JSON covers at most REMOTE_STATEMENT_USERS users, all in the chunk's one batch.
+    const perStatement = writer ? Math.max(actions.length, 1) : REMOTE_STATEMENT_USERS;
+    const statements: InStatement[] = [];
+    for (let from = 0; from < actions.length; from += perStatement) {
+      const part = actions.slice(from, from + perStatement);
+      const rows = noRows();
+      for (let start = 0; start < part.length; start += SLICE_USERS) {
+        if (from + start > 0) await letRequestsIn();
+        gatherRows(deps, target, part.slice(start, start + SLICE_USERS), now, rows);
+      }
+      statements.push(...chunkStatements(tenantId, rows, guard));
     }
-    return chunkStatements(tenantId, rows, guard);
+    return statements;
   };
 
-  const writeIssues = async (kind: RunIssueKind, issues: Issue[]) => {
-    if (issues.length === 0) return;
+  const issueStatements = (kind: RunIssueKind, issues: Issue[]): InStatement[] => {
+    if (issues.length === 0) return [];
+    // Under sqld's 5 MB per bound value too (an issue row: at most ~2 KB of capped text).
+    const per = writer ? issues.length : REMOTE_STATEMENT_USERS * 2;
+    if (issues.length > per) {
+      const parts: InStatement[] = [];
+      for (let from = 0; from < issues.length; from += per) {
+        parts.push(...issueStatements(kind, issues.slice(from, from + per)));
+      }
+      return parts;
+    }
     const rows = issues.map((issue): InValue[] => [
       newId("iss"),
       lease.runId,
@@ -138,14 +178,16 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
       issue.code,
       issue.message,
     ]);
-    await write(
-      insertRows(
-        syncRunIssues,
-        ["id", "runId", "kind", "externalId", "userId", "email", "displayName", "code", "message"],
-        rows,
-        { guard },
-      ),
+    return insertRows(
+      syncRunIssues,
+      ["id", "runId", "kind", "externalId", "email", "displayName", "code", "message"],
+      rows,
+      { guard },
     );
+  };
+
+  const writeIssues = async (kind: RunIssueKind, issues: Issue[]) => {
+    if (issues.length > 0) await write(issueStatements(kind, issues));
   };
 
   /** Soft-deletes users and ends their sessions, in one transaction; `kept` are warnings. */
@@ -250,6 +292,10 @@ export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 
 /** Users whose rows are gathered between two chances for the API to answer. */
 const SLICE_USERS = 5_000;
+/** Users per statement on a server URL: each JSON argument well under sqld's 5 MB. */
+const REMOTE_STATEMENT_USERS = 1_000;
+/** Users per transaction on a server URL: each well within sqld's 5-second transaction limit. */
+const REMOTE_BATCH_USERS = 5_000;
 
 const pendingDeletion = (user: KnownUser): Issue => ({
   externalId: user.externalId,

@@ -1,0 +1,2 @@
+export * from "./sqld.ts";
+export * from "./test-database.ts";
