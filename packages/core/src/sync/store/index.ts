@@ -180,7 +180,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
     ]);
     return insertRows(
       syncRunIssues,
-      ["id", "runId", "kind", "externalId", "email", "displayName", "code", "message"],
+      ["id", "runId", "kind", "externalId", "userId", "email", "displayName", "code", "message"],
       rows,
       { guard },
     );
