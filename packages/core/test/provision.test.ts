@@ -17,9 +17,9 @@ import {
   userHistory,
 } from "../src/index.ts";
 import { compileAliasTemplate } from "../src/rules/aliases.ts";
-import { explainDecision } from "../src/rules/explain.ts";
 import { createPlanner } from "../src/rules/plan.ts";
 import { createTakeoverGuard } from "../src/rules/takeover.ts";
+import { explainDecision } from "../src/runs/explain.ts";
 import { UserIndex } from "../src/sync/user-index.ts";
 import { addUser, seedTenant, testDeps } from "./support.ts";
 

@@ -13,13 +13,13 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
 import { compileAliasTemplate } from "../rules/aliases.ts";
-import { type Explanation, explainDecision, explainOutOfScope } from "../rules/explain.ts";
 import type { Action } from "../rules/plan.ts";
 import { fieldsToRead, plannerFor, storeFor, takeoverFor } from "../sync/phases.ts";
 import { LeaseLostError, type RunLease, recordOutcome } from "../sync/store/index.ts";
 import type { SyncTarget } from "../sync/synchronize.ts";
 import { emptyCounts } from "../sync/tally.ts";
 import { UserIndex } from "../sync/user-index.ts";
+import { type Explanation, explainDecision, explainOutOfScope } from "./explain.ts";
 import { claimRun, holdLease } from "./lease.ts";
 import { type RunView, runView } from "./views.ts";
 

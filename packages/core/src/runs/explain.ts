@@ -1,8 +1,8 @@
 import type { DirectoryUser } from "@roster/connector-kit";
+import type { AliasBuilder } from "../rules/aliases.ts";
+import { matchUser } from "../rules/match.ts";
+import type { Action, Decision, Planner } from "../rules/plan.ts";
 import type { KnownUser, UserIndex } from "../sync/user-index.ts";
-import type { AliasBuilder } from "./aliases.ts";
-import { matchUser } from "./match.ts";
-import type { Action, Decision, Planner } from "./plan.ts";
 
 /** One attribute of the application user, before and after the decision. */
 export type AttributeChange = { field: string; before: string | null; after: string | null };
