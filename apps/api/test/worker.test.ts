@@ -179,7 +179,6 @@ suite("the Workers entry in miniflare, on sqld, with a Bun sync worker", () => {
   test("Sync now is claimed by the Worker and executed by the sync worker; the run detail shows it", async () => {
     const started = await call("POST", `/api/user-sync/connections/${connectionId}/sync`, {
       token,
-      body: {},
     });
     expect(started.status).toBe(202);
     expect(started.json.run.outcome).toBe("running");

@@ -144,8 +144,19 @@ export async function executeRun(
     log.warn("sync taken over: another process reaped this run; its outcome stays as recorded");
     return;
   }
-  if (cursor && (finished.outcome === "succeeded" || finished.outcome === "completed_with_errors"))
-    await keepCursor(deps, run.connectionId, cursor, run.startedAt, conflicts);
+  if (
+    cursor &&
+    (finished.outcome === "succeeded" || finished.outcome === "completed_with_errors")
+  ) {
+    // A cursor the database cannot keep (sqld refuses a bound value over 5 MB) costs only a
+    // full read next time: the run itself is done and recorded.
+    await keepCursor(deps, run.connectionId, cursor, run.startedAt, conflicts).catch(
+      (error: unknown) =>
+        log.warn("the change cursor could not be kept; the next run reads everything", {
+          error: errorMessage(error),
+        }),
+    );
+  }
   log.info("sync finished", { outcome: result.outcome, counts: result.counts });
   const [connection] = await deps.db.db
     .select({ name: connections.name })
