@@ -1,5 +1,6 @@
 import { type EmailMessage, MAX_BATCH_EMAILS } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
+import { leaseMsOf } from "../sync/store/lease.ts";
 import { assignKey, type ClaimedEmail, claimBatch, nextDueAt } from "./claim.ts";
 import { Pacer, retryDelayMs } from "./pacing.ts";
 import {
@@ -73,7 +74,7 @@ export function startEmailDispatcher(
     ...EMAIL_DISPATCH_DEFAULTS,
     ...Object.fromEntries(given),
   };
-  const leaseMs = options.leaseMs ?? deps.leaseMs ?? 120_000;
+  const leaseMs = options.leaseMs ?? leaseMsOf(deps);
   const owner = `${deps.instanceId ?? "roster"}/mail-${crypto.randomUUID().slice(0, 8)}`;
   const pacer = new Pacer(settings);
   const write = outboxWrites(deps);

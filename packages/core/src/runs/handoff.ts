@@ -3,8 +3,9 @@ import { syncRuns } from "@roster/db";
 import { and, asc, eq, like } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { checkExpiringSecrets, startDueRuns } from "../schedule/due.ts";
+import { leaseExpiry } from "../sync/store/index.ts";
 import { executeRun } from "./execute.ts";
-import { failLapsedRuns, HANDED_OFF, LEASE_MS } from "./lease.ts";
+import { failLapsedRuns, HANDED_OFF } from "./lease.ts";
 
 /**
  * Takes one run that an edge instance claimed and handed off (`handOffRuns`): its lease
@@ -23,7 +24,7 @@ export async function takeHandedOffRun(deps: CoreDeps): Promise<string | null> {
       .update(syncRuns)
       .set({
         leaseOwner: `${deps.instanceId ?? "sync-worker"}/${randomUUID()}`,
-        leaseExpiresAt: new Date(deps.clock.now().getTime() + (deps.leaseMs ?? LEASE_MS)),
+        leaseExpiresAt: new Date(leaseExpiry(deps)),
       })
       .where(
         and(

@@ -3,7 +3,14 @@ import { isUniqueViolation, newId, type RunTrigger, syncRuns } from "@roster/db"
 import { and, eq, lt } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { DEFAULT_LEASE_MS, type RunLease, renewal, TAKEN_OVER } from "../sync/store/index.ts";
+import {
+  DEFAULT_LEASE_MS,
+  leaseExpiry,
+  leaseMsOf,
+  type RunLease,
+  renewal,
+  TAKEN_OVER,
+} from "../sync/store/index.ts";
 import { emptyCounts } from "../sync/tally.ts";
 
 /** The lease owner of a claimed run that waits for a sync worker (`handOffRuns`). */
@@ -55,7 +62,7 @@ export async function claimRun(deps: CoreDeps, run: NewRun): Promise<string> {
       // The token every write of the run is conditional on (sync/store/lease.ts).
       // A handed-off run is marked as such until a sync worker takes it (runs/handoff.ts).
       leaseOwner: `${deps.handOffRuns ? HANDED_OFF : (deps.instanceId ?? "local")}/${randomUUID()}`,
-      leaseExpiresAt: new Date(now.getTime() + leaseMs(deps)),
+      leaseExpiresAt: new Date(leaseExpiry(deps)),
       startedAt: now,
     });
   } catch (error) {
@@ -77,13 +84,9 @@ export const startingProgress = (now: Date) => ({
   at: now.getTime(),
 });
 
-const leaseMs = (deps: CoreDeps) => deps.leaseMs ?? LEASE_MS;
-
 /** Renews a run's lease; false when the run no longer holds it (it was reaped). */
 export async function renewLease(deps: CoreDeps, lease: RunLease): Promise<boolean> {
-  const result = await deps.db.client.execute(
-    renewal(lease, deps.clock.now().getTime() + leaseMs(deps)),
-  );
+  const result = await deps.db.client.execute(renewal(lease, leaseExpiry(deps)));
   return result.rowsAffected === 1;
 }
 
@@ -91,7 +94,7 @@ export async function renewLease(deps: CoreDeps, lease: RunLease): Promise<boole
 export async function renewQueuedLease(deps: CoreDeps, runId: string): Promise<void> {
   await deps.db.db
     .update(syncRuns)
-    .set({ leaseExpiresAt: new Date(deps.clock.now().getTime() + leaseMs(deps)) })
+    .set({ leaseExpiresAt: new Date(leaseExpiry(deps)) })
     .where(and(eq(syncRuns.id, runId), eq(syncRuns.outcome, "running")));
 }
 
@@ -113,7 +116,7 @@ export function holdLease(deps: CoreDeps, lease: RunLease, lost: () => void): { 
       clearInterval(timer);
       lost();
     }
-  }, leaseMs(deps) / 3);
+  }, leaseMsOf(deps) / 3);
   return {
     stop() {
       stopped = true;

@@ -13,7 +13,7 @@ import type { Issue } from "../../rules/issue.ts";
 import type { Action } from "../../rules/plan.ts";
 import { letRequestsIn } from "../event-loop.ts";
 import type { KnownUser } from "../user-index.ts";
-import { LeaseLostError, leaseHeld, type RunLease, renewal } from "./lease.ts";
+import { LeaseLostError, leaseExpiry, leaseHeld, type RunLease, renewal } from "./lease.ts";
 import { IN_IDS, idList, insertRows, jsonRows } from "./sql.ts";
 import { isStorageFailure, StorageError } from "./storage-failure.ts";
 import { CHANGE, chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
@@ -65,8 +65,7 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
 
   /** One transaction; throws LeaseLostError (having written nothing) if the lease is gone. */
   const write = async (statements: InStatement[]) => {
-    const expires = deps.clock.now().getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS);
-    const [held] = await batch([renewal(lease, expires), ...statements]);
+    const [held] = await batch([renewal(lease, leaseExpiry(deps)), ...statements]);
     if (held !== 1) throw new LeaseLostError();
   };
 
@@ -286,9 +285,6 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
 
   return { writeDecisions, deleteUsers, syncGroups, clearIssues, recordPendingDeletions };
 }
-
-/** Lease length when the deps name none (ROSTER_RUN_LEASE_SECONDS). */
-export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 
 /** Users whose rows are gathered between two chances for the API to answer. */
 const SLICE_USERS = 5_000;

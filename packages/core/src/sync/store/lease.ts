@@ -1,4 +1,5 @@
 import type { InStatement } from "@libsql/client";
+import type { CoreDeps } from "../../context.ts";
 import type { Guard } from "./sql.ts";
 
 /**
@@ -39,3 +40,13 @@ export class LeaseLostError extends Error {
 /** Why a reaper marks a run failed: its process died, or stalled past its lease. */
 export const TAKEN_OVER =
   "Taken over: the process running this synchronization stopped before it finished (its lease was not renewed in time).";
+
+/** Lease length when the deps name none (ROSTER_RUN_LEASE_SECONDS). */
+export const DEFAULT_LEASE_MS = 2 * 60 * 1000;
+
+/** How long a claim (a run's, an email batch's) holds without a renewal. */
+export const leaseMsOf = (deps: Pick<CoreDeps, "leaseMs">) => deps.leaseMs ?? DEFAULT_LEASE_MS;
+
+/** When a lease taken or renewed now lapses. */
+export const leaseExpiry = (deps: Pick<CoreDeps, "leaseMs" | "clock">) =>
+  deps.clock.now().getTime() + leaseMsOf(deps);
