@@ -6,9 +6,9 @@
  */
 import { startEmailDispatcher } from "@roster/core";
 import { createEmailTransport } from "@roster/email";
-import { startFakeResend } from "@roster/email/testing";
 import { rosterInstance } from "./instance.ts";
 import { show, summary } from "./measure.ts";
+import { spawnResend } from "./resend-process.ts";
 import { spawnSim } from "./sim-process.ts";
 
 export type EmailBenchRow = {
@@ -33,7 +33,7 @@ async function pendingCount(instance: Awaited<ReturnType<typeof rosterInstance>>
 async function measure(users: number, rate: number | null, seed: number): Promise<EmailBenchRow> {
   const sim = await spawnSim(users, seed);
   const instance = await rosterInstance(sim, { sendPinEmails: true });
-  const resend = rate === null ? null : startFakeResend({ apiKey: "re_bench", rateLimit: rate });
+  const resend = rate === null ? null : await spawnResend("re_bench", rate);
   try {
     if (resend) {
       instance.deps.email = createEmailTransport({
@@ -55,8 +55,11 @@ async function measure(users: number, rate: number | null, seed: number): Promis
     while ((await pendingCount(instance)) > 0) await Bun.sleep(50);
     const deliveredSeconds = (performance.now() - started) / 1000;
     await dispatcher.stop();
-    if (resend.delivered.length !== emails) {
-      throw new Error(`${resend.delivered.length} emails delivered, ${emails} queued`);
+    const stats = await resend.stats();
+    if (stats.delivered !== emails || stats.duplicates !== 0) {
+      throw new Error(
+        `${stats.delivered} emails delivered (${stats.duplicates} twice), ${emails} queued`,
+      );
     }
     const limit = Math.ceil(emails / 100) / rate;
     return row(
@@ -65,8 +68,8 @@ async function measure(users: number, rate: number | null, seed: number): Promis
       syncSeconds,
       deliveredSeconds,
       limit,
-      resend.requests.length,
-      resend.requests.filter((request) => request.status === 429).length,
+      stats.requests,
+      stats.rateLimited,
     );
   } finally {
     resend?.stop();

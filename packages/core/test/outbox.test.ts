@@ -213,6 +213,23 @@ describe("the outbox dispatcher", () => {
     );
   }, 30_000);
 
+  test("a dispatcher stopped with batches claimed ahead puts them back: another sends them at once, nothing twice", async () => {
+    const env = await setup(1_000, { rateLimit: 2 });
+    // At 2 requests a second it holds 6 batches ahead; it sends about 2 before it stops.
+    const first = env.dispatch(env.deps, { ratePerSecond: 2 });
+    await env.run();
+    while (env.resend.delivered.length === 0) await Bun.sleep(20);
+    await first.stop();
+    const held = await env.deps.db.client.execute(
+      "select count(*) as n from outbox where status = 'pending' and lease_owner is not null",
+    );
+    expect(Number(held.rows[0]?.n)).toBe(0);
+    env.resend.setRateLimit(100);
+    env.dispatch(env.deps, { ratePerSecond: 100 });
+    await untilSettled(env.deps, 5_000);
+    deliveredOnce(env.resend, 1_000);
+  }, 30_000);
+
   test("the secret-expiry email reaches the administrators through Resend", async () => {
     const env = await setup(0, { rateLimit: 50 });
     env.dispatch(env.deps, { ratePerSecond: 50 });

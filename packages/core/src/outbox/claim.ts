@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import type { InStatement } from "@libsql/client";
 import type { CoreDeps } from "../context.ts";
 import { IN_IDS, idList } from "../sync/store/sql.ts";
 import type { OutboxWrite } from "./writes.ts";
@@ -26,58 +26,69 @@ const FREE_AND_DUE = `status = 'pending'
   and (next_attempt_at is null or next_attempt_at <= :now)`;
 
 /**
- * The Idempotency-Key of a group of rows: derived from their ids, so the same rows always
- * carry the same key (Resend allows 256 characters and keeps a key 24 hours).
+ * The Idempotency-Key of a group of rows: derived from their ids (the smallest and how many),
+ * so the same rows always carry the same key; a row is in one unsettled group at a time, so
+ * no two groups share one. The claim computes the same in SQL (`GROUP_KEY`). Resend allows
+ * 256 characters and keeps a key 24 hours.
  */
 export const idempotencyKeyOf = (ids: readonly string[]) =>
-  `roster-outbox/${createHash("sha256")
-    .update([...ids].sort().join(","))
-    .digest("hex")
-    .slice(0, 48)}`;
+  `${KEY_PREFIX}${[...ids].sort()[0]}/${ids.length}`;
+const KEY_PREFIX = "roster-outbox/";
+const GROUP_KEY = `(select '${KEY_PREFIX}' || min(id) || '/' || count(*) from batch)`;
 
 /**
- * Leases the next batch to send. Each claim is one UPDATE, a compare-and-set on the lease
- * (SQLite runs it under the write lock, subquery included), so several processes on one
- * database never hold the same row. A group that already has a key — sent before, its answer
- * lost to a crash, a timeout or a 5xx — is taken again whole, with that key, so Resend
- * replays it instead of sending twice; otherwise the oldest free rows form a new group.
+ * Leases up to `groups` batches to send (one more when a keyed group is free), in one write
+ * transaction of compare-and-set UPDATEs on the lease (SQLite runs each under the write lock,
+ * subqueries included), so several processes on one database never hold the same row.
+ * First a group that already has a key — sent before, its answer lost to a crash, a timeout
+ * or a 5xx — taken again whole, with that key, so Resend replays it instead of sending twice;
+ * then the oldest free rows, formed into new groups keyed in the same statement (so the key
+ * is stored before the request).
  */
-export async function claimBatch(
+export async function claimBatches(
   deps: CoreDeps,
   write: OutboxWrite,
-  options: ClaimOptions,
-): Promise<ClaimedBatch | null> {
+  options: ClaimOptions & { groups: number },
+): Promise<ClaimedBatch[]> {
   const now = deps.clock.now().getTime();
   const lease = { owner: options.owner, until: now + options.leaseMs, now };
-  const [resumed = []] = await write([
-    {
+  const { resumed, fresh } = claimStatements(lease, options.limit);
+  const results = await write([resumed, ...Array.from({ length: options.groups }, () => fresh)]);
+  return results.flatMap((rows) => {
+    const first = rows[0];
+    return first ? [{ key: String(first.idempotency_key), rows: rows.map(claimedOf) }] : [];
+  });
+}
+
+/** The statements that claim one group (see `claimBatches`); exported for the plan test. */
+export function claimStatements(
+  lease: { owner: string; until: number; now: number },
+  limit: number,
+): { resumed: InStatement; fresh: InStatement } {
+  return {
+    // Keys begin with their group's smallest id, and ids with their time: the key order of
+    // the claim index is (about) the oldest group first, with no sort.
+    resumed: {
       sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
           where ${FREE_AND_DUE} and idempotency_key = (
             select idempotency_key from outbox
             where ${FREE_AND_DUE} and idempotency_key is not null
-            order by created_at, id limit 1)
+            order by idempotency_key limit 1)
           returning ${COLUMNS}, idempotency_key`,
       args: lease,
     },
-  ]);
-  const first = resumed[0];
-  if (first) return { key: String(first.idempotency_key), rows: resumed.map(claimedOf) };
-
-  const [fresh = []] = await write([
-    {
-      sql: `update outbox set lease_owner = :owner, lease_expires_at = :until
-          where id in (
+    fresh: {
+      sql: `with batch as materialized (
             select id from outbox
             where ${FREE_AND_DUE} and idempotency_key is null
             order by created_at, id limit :limit)
-          and ${FREE_AND_DUE}
-          returning ${COLUMNS}`,
-      args: { ...lease, limit: options.limit },
+          update outbox set lease_owner = :owner, lease_expires_at = :until,
+            idempotency_key = ${GROUP_KEY}
+          where id in (select id from batch)
+          returning ${COLUMNS}, idempotency_key`,
+      args: { ...lease, limit },
     },
-  ]);
-  if (fresh.length === 0) return null;
-  const rows = fresh.map(claimedOf);
-  return { key: await assignKey(write, options.owner, rows), rows };
+  };
 }
 
 /**

@@ -1,15 +1,16 @@
 import { type EmailMessage, MAX_BATCH_EMAILS } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
 import { leaseMsOf } from "../sync/store/lease.ts";
-import { assignKey, type ClaimedEmail, claimBatch, nextDueAt } from "./claim.ts";
-import { Pacer, retryDelayMs } from "./pacing.ts";
 import {
-  commit,
-  failedStatements,
-  releaseStatements,
-  retryStatements,
-  sentStatements,
-} from "./record.ts";
+  assignKey,
+  type ClaimedBatch,
+  type ClaimedEmail,
+  claimBatches,
+  nextDueAt,
+} from "./claim.ts";
+import { Pacer, retryDelayMs } from "./pacing.ts";
+import { failedStatements, releaseStatements, retryStatements, sentStatements } from "./record.ts";
+import { createSettler } from "./settle.ts";
 import { outboxWrites } from "./writes.ts";
 
 export type EmailDispatcherOptions = {
@@ -32,6 +33,11 @@ export type EmailDispatcherOptions = {
    * request's round trip plus claiming and recording caps the rate below a high limit.
    */
   maxInFlight?: number;
+  /**
+   * Sending held in hand, in seconds at the ceiling rate: claimed ahead, because a sync's
+   * write holds the database's write lock for seconds, and a claim waits for it.
+   */
+  claimAheadSeconds?: number;
 };
 
 export const EMAIL_DISPATCH_DEFAULTS = {
@@ -43,6 +49,7 @@ export const EMAIL_DISPATCH_DEFAULTS = {
   idlePollMs: 5_000,
   batchSize: MAX_BATCH_EMAILS,
   maxInFlight: 4,
+  claimAheadSeconds: 3,
 } as const;
 
 export type EmailDispatcher = {
@@ -79,6 +86,12 @@ export function startEmailDispatcher(
   const pacer = new Pacer(settings);
   const write = outboxWrites(deps);
   const log = deps.log;
+  const settler = createSettler(write, (error) =>
+    log.error("email settlement not written", {
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  const settle = settler.add;
   let stopped = false;
   let woken = false;
   let sleeping: { wakeable: boolean; end: () => void } | null = null;
@@ -124,21 +137,26 @@ export function startEmailDispatcher(
   };
 
   const deliver = async (key: string, rows: ClaimedEmail[]): Promise<void> => {
+    // Decrypted once per row: at 50 requests a second this is most of the dispatcher's CPU.
+    const opened = rows.map((row) => ({ row, message: messageOf(row) }));
     const unreadable = failedStatements(
-      rows
-        .filter((row) => messageOf(row) === null)
-        .map((row) => ({ row, error: "The email body is missing or unreadable." })),
+      opened
+        .filter((entry) => entry.message === null)
+        .map(({ row }) => ({ row, error: "The email body is missing or unreadable." })),
     );
-    const held = rows.filter((row) => messageOf(row) !== null);
+    const readable = opened.filter(
+      (entry): entry is { row: ClaimedEmail; message: EmailMessage } => entry.message !== null,
+    );
+    const held = readable.map((entry) => entry.row);
     if (held.length === 0 || stopped) {
-      return commit(write, [...unreadable, ...releaseStatements(held, owner)]);
+      return settle([...unreadable, ...releaseStatements(held, owner)]);
     }
-    const messages = held.map((row) => messageOf(row) as EmailMessage);
+    const messages = readable.map((entry) => entry.message);
     // Counted before the first await, so the next claim is paced after this request.
     pacer.started();
     const outcome = await transport.sendBatch(messages, key);
     pacer.observe(outcome);
-    await commit(write, unreadable);
+    settle(unreadable);
     const now = deps.clock.now().getTime();
 
     if (outcome.ok) {
@@ -152,16 +170,16 @@ export function startEmailDispatcher(
       });
       if (failed.length > 0)
         log.warn("emails refused by the provider", { count: failed.length, batch: held.length });
-      return commit(write, [...sentStatements(sent, now), ...failedStatements(failed)]);
+      return settle([...sentStatements(sent, now), ...failedStatements(failed)]);
     }
     if (outcome.kind === "rate_limited") {
       log.debug("email provider asked to wait", { retryAfter: outcome.rate.retryAfterSeconds });
-      return commit(write, releaseStatements(held, owner));
+      return settle(releaseStatements(held, owner));
     }
     if (outcome.kind === "rejected") {
       const [only] = held;
       if (held.length === 1 && only)
-        return commit(write, failedStatements([{ row: only, error: outcome.error }]));
+        return settle(failedStatements([{ row: only, error: outcome.error }]));
       // Refused whole (a request-level validation): halve until the refused email stands
       // alone, so it fails by itself and the others are sent. Each half gets its own key.
       const middle = Math.ceil(held.length / 2);
@@ -181,7 +199,7 @@ export function startEmailDispatcher(
       count: held.length,
       attempt,
     });
-    await commit(write, [
+    settle([
       ...failedStatements(
         exhausted.map((row) => ({
           row,
@@ -197,30 +215,50 @@ export function startEmailDispatcher(
   };
 
   const inFlight = new Set<Promise<void>>();
-  const failed = async (error: unknown) => {
+  const reportFailure = (error: unknown) =>
     // The database refused (busy, full disk): the lease lapses, the rows are taken again.
     log.error("email dispatch failed", {
       error: error instanceof Error ? error.message : String(error),
     });
+  const failed = async (error: unknown) => {
+    reportFailure(error);
     if (!stopped) await sleep(settings.backoffMaxMs / 10, false);
   };
+
+  // Batches leased and waiting for their turn, refilled in the background when half gone.
+  const claimAhead = Math.max(1, Math.ceil(settings.ratePerSecond * settings.claimAheadSeconds));
+  const claimed: ClaimedBatch[] = [];
+  let claiming: Promise<void> | null = null;
+  const refill = () => {
+    claiming ??= claimBatches(deps, write, {
+      owner,
+      leaseMs,
+      limit: settings.batchSize,
+      groups: claimAhead - claimed.length,
+    })
+      .then((batches) => {
+        claimed.push(...batches);
+      })
+      .finally(() => {
+        claiming = null;
+      });
+    return claiming;
+  };
+
   const loop = async () => {
     while (!stopped) {
       try {
         if (inFlight.size >= settings.maxInFlight) await Promise.race(inFlight);
-        await paced();
-        if (stopped) break;
-        const batch = await claimBatch(deps, write, {
-          owner,
-          leaseMs,
-          limit: settings.batchSize,
-        });
+        if (claimed.length === 0) await refill();
+        const batch = claimed.shift();
         if (!batch) {
           // Let what is in flight answer first: its 429 or 5xx decides the next wait.
           if (inFlight.size > 0) await Promise.race(inFlight);
           else await idle();
           continue;
         }
+        if (claimed.length < claimAhead / 2) refill().catch(reportFailure);
+        await paced();
         const delivery: Promise<void> = deliver(batch.key, batch.rows)
           .catch(failed)
           .finally(() => inFlight.delete(delivery));
@@ -230,6 +268,15 @@ export function startEmailDispatcher(
       }
     }
     await Promise.all(inFlight);
+    await claiming?.catch(() => {});
+    // Held but not sent: back to the queue for whoever runs next.
+    settle(
+      releaseStatements(
+        claimed.splice(0).flatMap((batch) => batch.rows),
+        owner,
+      ),
+    );
+    await settler.idle();
   };
   const running = loop();
 

@@ -2,9 +2,14 @@ import type { InStatement } from "@libsql/client";
 import { newId } from "@roster/db";
 import { IN_IDS, idList } from "../sync/store/sql.ts";
 import type { ClaimedEmail } from "./claim.ts";
-import type { OutboxWrite } from "./writes.ts";
 
 const ERROR_LENGTH = 500;
+/**
+ * `+` keeps SQLite from choosing the status index for this term (https://sqlite.org/optoverview.html,
+ * "Disqualifying WHERE clause terms using unary-+"): rows are found by id, and a walk of every
+ * pending row's index entry made each settlement cost as much as the queue is long.
+ */
+const STILL_PENDING = "+outbox.status = 'pending'";
 const clip = (error: string) => error.slice(0, ERROR_LENGTH);
 
 /**
@@ -20,15 +25,11 @@ export function sentStatements(
   return [
     {
       sql: `update outbox set status = 'sent', sent_at = ?, body_ciphertext = null,
-              provider_id = (select value ->> 1 from json_each(?) where value ->> 0 = outbox.id),
-              attempts = attempts + 1, last_error = null, lease_owner = null,
-              lease_expires_at = null, next_attempt_at = null
-            where status = 'pending' and id in (select value ->> 0 from json_each(?))`,
-      args: [
-        now,
-        JSON.stringify(rows.map((row) => [row.id, row.providerId])),
-        JSON.stringify(rows.map((row) => [row.id])),
-      ],
+              provider_id = sent.value ->> 1, attempts = attempts + 1, last_error = null,
+              lease_owner = null, lease_expires_at = null, next_attempt_at = null
+            from json_each(?) as sent
+            where outbox.id = sent.value ->> 0 and ${STILL_PENDING}`,
+      args: [now, JSON.stringify(rows.map((row) => [row.id, row.providerId]))],
     },
   ];
 }
@@ -44,7 +45,7 @@ export function failedStatements(
   const statements: InStatement[] = rows.map(({ row, error }) => ({
     sql: `update outbox set status = 'failed', last_error = ?, attempts = attempts + 1,
             lease_owner = null, lease_expires_at = null, next_attempt_at = null
-          where id = ? and status = 'pending'`,
+          where id = ? and ${STILL_PENDING}`,
     args: [clip(error), row.id],
   }));
   for (const { row, error } of rows) {
@@ -75,7 +76,7 @@ export function retryStatements(
     {
       sql: `update outbox set attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
               lease_owner = null, lease_expires_at = null
-            where status = 'pending' and id in ${IN_IDS}`,
+            where id in ${IN_IDS} and ${STILL_PENDING}`,
       args: [clip(error), retryAt, idList(rows.map((row) => row.id))],
     },
   ];
@@ -83,15 +84,12 @@ export function retryStatements(
 
 /** Back to the queue untouched (the provider asked us to wait): no attempt spent. */
 export function releaseStatements(rows: readonly ClaimedEmail[], owner: string): InStatement[] {
+  if (rows.length === 0) return [];
   return [
     {
       sql: `update outbox set lease_owner = null, lease_expires_at = null
-            where lease_owner = ? and status = 'pending' and id in ${IN_IDS}`,
+            where lease_owner = ? and id in ${IN_IDS} and ${STILL_PENDING}`,
       args: [owner, idList(rows.map((row) => row.id))],
     },
   ];
-}
-
-export async function commit(write: OutboxWrite, statements: InStatement[]): Promise<void> {
-  if (statements.length > 0) await write(statements);
 }

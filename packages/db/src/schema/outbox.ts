@@ -41,7 +41,16 @@ export const outbox = sqliteTable(
     index("outbox_created_idx").on(t.createdAt),
     index("outbox_run_idx").on(t.runId, t.status),
     // The dispatcher's claim: pending rows of a group (by key) or not yet grouped, oldest first.
-    index("outbox_claim_idx").on(t.status, t.idempotencyKey, t.createdAt),
+    // It covers the claim's whole filter: the lease and retry columns are stored after the
+    // body, and checking them in the table read ~2.5 KB per pending row on every claim.
+    index("outbox_claim_idx").on(
+      t.status,
+      t.idempotencyKey,
+      t.createdAt,
+      t.id,
+      t.leaseExpiresAt,
+      t.nextAttemptAt,
+    ),
   ],
 );
 
