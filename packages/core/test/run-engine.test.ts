@@ -135,8 +135,11 @@ describe("leases", () => {
     async () => {
       const directory: ToyDirectory = { users: usersOf("u", 40), groups: [], pageSize: 10 };
       const env = await setup(directory);
-      directory.beforePage = (page) => {
-        if (page === 2) env.deps.db.openPageWriter?.().close();
+      // Pages are read ahead: the directory holds page 2 back until page 1 is written.
+      directory.beforePage = async (page) => {
+        if (page !== 2) return;
+        while ((await env.activeSynced()) < 10) await Bun.sleep(5);
+        env.deps.db.openPageWriter?.().close();
       };
       const result = await env.run();
       expect(result.outcome).toBe("failed");

@@ -9,6 +9,11 @@ export type PageWriter = {
   batch(statements: InStatement[]): Promise<number[]>;
   /** A write batch whose statements' rows (`returning …`) come back, one list per statement. */
   returning?(statements: InStatement[]): Promise<ReturnedRows[]>;
+  /**
+   * One read on the thread's connection, outside any write: the query runs while the main
+   * thread goes on (a run loads the tenant's users while the directory's pages come in).
+   */
+  read?(statement: InStatement): Promise<ReturnedRows>;
   /** False once the thread stopped, by `close` or by a crash: open a new writer then. */
   readonly alive: boolean;
   close(): void;
@@ -62,18 +67,19 @@ export function openPageWriter(url: string): PageWriter {
         Object.assign(new Error(event.data.message), { code: event.data.code ?? undefined }),
       );
   };
-  const send = (statements: InStatement[], returning: boolean) => {
+  const send = (statements: InStatement[], returning: boolean, read = false) => {
     if (stopped) return Promise.reject(new WriterStoppedError(stopped));
     next += 1;
     const id = next;
     return new Promise<Reply>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, statements, returning });
+      worker.postMessage({ id, statements, returning, read });
     });
   };
   return {
     batch: async (statements) => (await send(statements, false)).rowsAffected ?? [],
     returning: async (statements) => (await send(statements, true)).rows ?? [],
+    read: async (statement) => (await send([statement], true, true)).rows?.[0] ?? [],
     get alive() {
       return stopped === null;
     },

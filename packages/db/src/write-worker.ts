@@ -8,7 +8,9 @@ import { createDb } from "./client.ts";
 
 declare const self: Worker;
 
-type Request = { url: string } | { id: number; statements: InStatement[]; returning?: boolean };
+type Request =
+  | { url: string }
+  | { id: number; statements: InStatement[]; returning?: boolean; read?: boolean };
 
 let ready: ReturnType<typeof createDb> | null = null;
 
@@ -21,11 +23,14 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     ready.catch(() => {});
     return;
   }
-  const { id, statements, returning } = event.data;
+  const { id, statements, returning, read } = event.data;
   try {
     if (!ready) throw new Error("The page writer was not given a database.");
     const { client } = await ready;
-    const results = await client.batch(statements, "write");
+    // A read runs on its own, no transaction: it must not take the write lock.
+    const results = read
+      ? await Promise.all(statements.map((statement) => client.execute(statement)))
+      : await client.batch(statements, "write");
     // Rows by column name: libSQL's row objects do not survive postMessage as they are.
     const rows = returning
       ? results.map((result) =>

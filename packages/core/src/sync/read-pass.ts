@@ -2,8 +2,7 @@ import type { ChangesEnd } from "@roster/connector-kit";
 import type { CoreDeps } from "../context.ts";
 import { changeIndexer } from "./change-index.ts";
 import { letRequestsIn } from "./event-loop.ts";
-import { fieldsToRead } from "./phases.ts";
-import { readDirectory } from "./read.ts";
+import { forEachPage } from "./read.ts";
 import type { RunSetup } from "./run-setup.ts";
 import type { SyncTarget } from "./synchronize.ts";
 
@@ -33,34 +32,25 @@ export async function readPass(
   const indexChanges = run.incremental ? changeIndexer(deps, target, options, index) : null;
   const gone = new Set<string>();
   const conflicts = new Set<string>();
-  const plan = run.incremental
-    ? { mode: "incremental" as const, cursor: target.changes?.cursor as string }
-    : { mode: "full" as const };
-  const fields = fieldsToRead(options, target.connector);
-  const cursor = await readDirectory(
-    target.connector,
-    { ...run.input, fields },
-    plan,
-    async (page) => {
-      await indexChanges?.(page);
-      for (const user of page.upserted) {
-        const decision = planner.plan(user);
-        tally.decided(decision.action, user);
-        queue?.add(decision);
-        const { action } = decision;
-        if (!user.enabled) gone.add(user.externalId);
-        if (action.kind === "failed" && EMAIL_CONFLICTS.has(action.issue.code) && user.email)
-          conflicts.add(user.email.toLowerCase());
-      }
-      for (const removal of page.removed) gone.add(removal.externalId);
-      await queue?.offer();
-      run.progress.page(page.upserted.length + page.removed.length);
-      run.input.signal?.throwIfAborted();
-      // A prefetched page is ready at once: without this, pages follow each other without
-      // letting a single request in.
-      await letRequestsIn();
-    },
-  );
+  const cursor = await forEachPage(run.pages, async (page) => {
+    await indexChanges?.(page);
+    for (const user of page.upserted) {
+      const decision = planner.plan(user);
+      tally.decided(decision.action, user);
+      queue?.add(decision);
+      const { action } = decision;
+      if (!user.enabled) gone.add(user.externalId);
+      if (action.kind === "failed" && EMAIL_CONFLICTS.has(action.issue.code) && user.email)
+        conflicts.add(user.email.toLowerCase());
+    }
+    for (const removal of page.removed) gone.add(removal.externalId);
+    await queue?.offer();
+    run.progress.page(page.upserted.length + page.removed.length);
+    run.input.signal?.throwIfAborted();
+    // A page read ahead is ready at once: without this, pages follow each other without
+    // letting a single request in.
+    await letRequestsIn();
+  });
   run.progress.phase("writing");
   await queue?.drain();
   return { cursor, gone, conflicts };

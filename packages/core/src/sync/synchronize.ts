@@ -94,6 +94,7 @@ export async function synchronize(
   try {
     pass = await readPass(deps, target, run);
   } catch (caught) {
+    run.stopReading();
     // An incomplete read keeps what was decided before it and deletes nobody (spec §4.1).
     const error = signal?.reason instanceof LeaseLostError ? signal.reason : caught;
     const settled = (await queue?.salvage(error)) ?? error;

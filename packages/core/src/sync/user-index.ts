@@ -2,6 +2,8 @@ import type { Client } from "@libsql/client";
 import { letRequestsIn } from "./event-loop.ts";
 import {
   aliasOwners,
+  type JsonQuery,
+  jsonQueryOf,
   pinHashesOf,
   type UserChunk,
   userChunks,
@@ -48,13 +50,14 @@ export class UserIndex {
 
   /** The whole tenant, for a run that reads the whole directory. */
   static async load(
-    client: Client,
+    source: Client | JsonQuery,
     tenantId: string,
     connectionId: string,
     chunkUsers = LOAD_CHUNK_USERS,
   ): Promise<UserIndex> {
     const index = new UserIndex();
-    for await (const chunk of userChunks(client, tenantId, chunkUsers)) {
+    const query = typeof source === "function" ? source : jsonQueryOf(source);
+    for await (const chunk of userChunks(query, tenantId, chunkUsers)) {
       index.add(chunk, connectionId, false);
       // The local driver runs queries synchronously: let requests in between chunks.
       await letRequestsIn();
