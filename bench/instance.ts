@@ -15,7 +15,7 @@ import {
   RunTracker,
   systemClock,
 } from "@roster/core";
-import { createDb, type DbHandle, migrateDb } from "@roster/db";
+import { createDb, type DbHandle, migrateDb, type ReturnedRows } from "@roster/db";
 import { createTestDatabase } from "@roster/db/testing";
 
 export type Directory = { url: string; tenantId: string; clientId: string; secret: string };
@@ -50,9 +50,18 @@ function hooked(handle: DbHandle, hook: BatchHook): DbHandle {
     openPageWriter: open
       ? () => {
           const writer = open();
+          const { returning, read } = writer;
           return {
             batch: async (statements) =>
               (await hook(() => writer.batch(statements), "batch")) as number[],
+            ...(returning && {
+              returning: async (statements: InStatement[]) =>
+                (await hook(() => returning(statements), "batch")) as ReturnedRows[],
+            }),
+            ...(read && {
+              read: async (statement: InStatement) =>
+                (await hook(() => read(statement), "execute")) as ReturnedRows,
+            }),
             get alive() {
               return writer.alive;
             },

@@ -32,3 +32,25 @@ export function drawPin(
     }
   }
 }
+
+/**
+ * `count` PINs for a run that does not hold the tenant's hashes (it reads only changes):
+ * distinct, none in `exclude`, their length by how many the tenant holds (`taken`) as if
+ * drawn one by one. The caller keeps those whose hash the tenant does not hold yet.
+ */
+export function pinCandidates(
+  count: number,
+  taken: number,
+  exclude: ReadonlySet<string>,
+  hashOf: (pin: string) => string,
+  random: (min: number, max: number) => number = randomInt,
+): NewPin[] {
+  const drawn = new Map<string, NewPin>();
+  while (drawn.size < count) {
+    const length = pinLength(taken + drawn.size);
+    const pin = String(random(10 ** (length - 1), 10 ** length));
+    const hash = hashOf(pin);
+    if (!exclude.has(hash) && !drawn.has(hash)) drawn.set(hash, { pin, hash });
+  }
+  return [...drawn.values()];
+}

@@ -7,8 +7,8 @@ import type { UserIndex } from "./user-index.ts";
 
 /**
  * For a run that reads only changes: before a page is planned, the index learns the users
- * its changes can match, the aliases they want and (only if a user may be created or
- * restored) the tenant's PIN hashes — a few bulk lookups instead of loading the tenant.
+ * its changes can match, the aliases they want and a PIN for each user it may create or
+ * restore — a few bulk lookups instead of loading the tenant.
  */
 export function changeIndexer(
   deps: CoreDeps,
@@ -29,18 +29,20 @@ export function changeIndexer(
     const wanted = page.upserted.flatMap((user) =>
       aliases(user.attributes).map((alias) => alias.toLowerCase()),
     );
-    const needsPins = () =>
-      page.upserted.some((user) => {
+    // The users the planner may create or restore (the only ones it draws a PIN for).
+    const pinsNeeded = () =>
+      page.upserted.filter((user) => {
         if (!user.enabled || !user.email) return false;
         const match = matchUser(index, user);
         return !match || match.deleted;
-      });
+      }).length;
     await index.addMatching(
       deps.db.client,
       target.tenantId,
       target.connectionId,
       { externalIds, emails, aliases: wanted },
-      needsPins,
+      pinsNeeded,
+      (pin) => deps.keyring.hashPin(target.tenantId, pin),
     );
   };
 }

@@ -42,7 +42,9 @@ export function plannerFor(
     connectionId: target.connectionId,
     options,
     aliases: compileAliasTemplate(options.aliasTemplate, options.aliasesWithoutInvalidCharacters),
-    newPin: () => drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
+    newPin: () =>
+      index.takeReservedPin() ??
+      drawPin(index.pinHashes, (pin) => deps.keyring.hashPin(target.tenantId, pin)),
   });
 }
 

@@ -1,10 +1,12 @@
 import type { Client } from "@libsql/client";
 import { letRequestsIn } from "./event-loop.ts";
+import { type NewPin, pinCandidates } from "../rules/pin.ts";
 import {
   aliasOwners,
+  heldPinHashes,
   type JsonQuery,
   jsonQueryOf,
-  pinHashesOf,
+  pinCountOf,
   type UserChunk,
   userChunks,
   usersMatching,
@@ -43,8 +45,15 @@ export class UserIndex {
 
   /** Most users share one tags value: one frozen array for each value, not one per user. */
   private readonly tagLists = new Map<string, readonly string[]>();
-  /** All the tenant's PIN hashes are in `pinHashes` (a run reading changes loads them lazily). */
+  /** All the tenant's PIN hashes are in `pinHashes` (a run reading changes has only some). */
   private pinsLoaded = false;
+  /**
+   * For a run reading changes: PINs drawn ahead and checked unused in the database, enough
+   * for the creates and restores of the page about to be planned (see `addMatching`).
+   */
+  private readonly reservedPins: NewPin[] = [];
+  /** How many PINs the tenant holds, counted once by a run reading changes (for the length). */
+  private tenantPins: number | null = null;
   /** Ids of the users already in the index (a run reading changes adds them page by page). */
   private readonly loadedIds = new Set<string>();
 
@@ -68,15 +77,17 @@ export class UserIndex {
 
   /**
    * For a run that reads only changes: adds the users a page of changes can match (by
-   * directory id or email), the holders of the aliases it wants, and — when it may create
-   * or restore a user — every PIN hash, once. Never the whole tenant for a small change set.
+   * directory id or email) and the holders of the aliases it wants, and reserves a PIN for
+   * each user it may create or restore, checked unused against the tenant's PIN index.
+   * Never the whole tenant (its users or its PIN hashes) for a small change set.
    */
   async addMatching(
     client: Client,
     tenantId: string,
     connectionId: string,
     keys: { externalIds: string[]; emails: string[]; aliases: string[] },
-    needsPins: () => boolean,
+    pinsNeeded: () => number,
+    hashPin: (pin: string) => string,
   ): Promise<void> {
     if (keys.externalIds.length + keys.emails.length > 0) {
       const chunk = await usersMatching(client, tenantId, connectionId, keys);
@@ -85,10 +96,33 @@ export class UserIndex {
     for (const [alias, userId] of await aliasOwners(client, tenantId, keys.aliases)) {
       if (!this.aliasOwner.has(alias)) this.aliasOwner.set(alias, userId);
     }
-    if (!this.pinsLoaded && needsPins()) {
-      for (const hash of await pinHashesOf(client, tenantId)) this.pinHashes.add(hash);
-      this.pinsLoaded = true;
+    const needed = this.pinsLoaded ? 0 : pinsNeeded() - this.reservedPins.length;
+    if (needed > 0) await this.reservePins(client, tenantId, needed, hashPin);
+  }
+
+  private async reservePins(
+    client: Client,
+    tenantId: string,
+    count: number,
+    hashPin: (pin: string) => string,
+  ): Promise<void> {
+    this.tenantPins ??= await pinCountOf(client, tenantId);
+    while (this.reservedPins.length < count) {
+      const wanted = count - this.reservedPins.length;
+      const candidates = pinCandidates(wanted, this.tenantPins, this.pinHashes, hashPin);
+      const held = await heldPinHashes(client, tenantId, candidates.map((pin) => pin.hash));
+      for (const candidate of candidates) {
+        this.pinHashes.add(candidate.hash);
+        if (held.has(candidate.hash)) continue;
+        this.reservedPins.push(candidate);
+        this.tenantPins += 1;
+      }
     }
+  }
+
+  /** A PIN reserved by `addMatching`, if any (a run reading everything draws from `pinHashes`). */
+  takeReservedPin(): NewPin | undefined {
+    return this.reservedPins.pop();
   }
 
   /** Adds loaded users (once each: a user the run already changed keeps its new state). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { drawPin, pinLength } from "../../src/rules/pin.ts";
+import { drawPin, pinCandidates, pinLength } from "../../src/rules/pin.ts";
 
 describe("PIN length grows with the tenant", () => {
   test.each([
@@ -40,5 +40,33 @@ describe("PINs are unique per tenant through their keyed hash", () => {
       return min;
     });
     expect(bounds).toEqual([[100_000, 1_000_000]]);
+  });
+});
+
+describe("PINs reserved by a run that reads only changes", () => {
+  const hashOf = (pin: string) => `hash:${pin}`;
+
+  test("as many as asked, distinct, none whose hash is excluded (drawn again instead)", () => {
+    const draws = [111111, 111111, 222222, 333333, 444444];
+    const pins = pinCandidates(
+      3,
+      0,
+      new Set(["hash:222222"]),
+      hashOf,
+      () => draws.shift() as number,
+    );
+    expect(pins.map((pin) => pin.pin)).toEqual(["111111", "333333", "444444"]);
+    expect(pins.map((pin) => pin.hash)).toEqual(["hash:111111", "hash:333333", "hash:444444"]);
+  });
+
+  test("their length follows the tenant's count, as if drawn one by one", () => {
+    const lengths: number[] = [];
+    let next = 0;
+    pinCandidates(3, 8_998, new Set(), hashOf, (min) => {
+      lengths.push(String(min).length);
+      next += 1;
+      return min + next;
+    });
+    expect(lengths).toEqual([6, 6, 8]);
   });
 });

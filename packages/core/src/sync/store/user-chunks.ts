@@ -153,14 +153,27 @@ export async function aliasOwners(
   return JSON.parse(String(result.rows[0]?.rows ?? "[]"));
 }
 
-/** Every PIN hash of the tenant (a PIN is drawn unused). */
-export async function pinHashesOf(client: Client, tenantId: string): Promise<string[]> {
+/** How many PINs the tenant holds (counted on its PIN index alone). */
+export async function pinCountOf(client: Client, tenantId: string): Promise<number> {
   const result = await client.execute({
-    sql: `select json_group_array(pin_hash) as rows from users
-          where tenant_id = ? and pin_hash is not null`,
+    sql: "select count(*) as n from users where tenant_id = ? and pin_hash is not null",
     args: [tenantId],
   });
-  return JSON.parse(String(result.rows[0]?.rows ?? "[]"));
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Which of `hashes` the tenant's users hold already. */
+export async function heldPinHashes(
+  client: Client,
+  tenantId: string,
+  hashes: readonly string[],
+): Promise<Set<string>> {
+  const result = await client.execute({
+    sql: `select json_group_array(pin_hash) as rows from users
+          where tenant_id = ? and pin_hash in ${IN_IDS}`,
+    args: [tenantId, idList(hashes)],
+  });
+  return new Set(JSON.parse(String(result.rows[0]?.rows ?? "[]")));
 }
 
 /** Active users of a connection (the deletion limit is a share of them before the run). */
