@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client";
-import { letRequestsIn } from "./event-loop.ts";
 import { type NewPin, pinCandidates } from "../rules/pin.ts";
+import { letRequestsIn } from "./event-loop.ts";
 import {
   aliasOwners,
   heldPinHashes,
@@ -110,7 +110,11 @@ export class UserIndex {
     while (this.reservedPins.length < count) {
       const wanted = count - this.reservedPins.length;
       const candidates = pinCandidates(wanted, this.tenantPins, this.pinHashes, hashPin);
-      const held = await heldPinHashes(client, tenantId, candidates.map((pin) => pin.hash));
+      const held = await heldPinHashes(
+        client,
+        tenantId,
+        candidates.map((pin) => pin.hash),
+      );
       for (const candidate of candidates) {
         this.pinHashes.add(candidate.hash);
         if (held.has(candidate.hash)) continue;
