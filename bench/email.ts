@@ -73,7 +73,7 @@ async function measure(users: number, rate: number | null, seed: number): Promis
     );
   } finally {
     resend?.stop();
-    instance.handle.close();
+    await instance.close();
     sim.stop();
   }
 }

@@ -66,7 +66,7 @@ export async function benchGraphLatency(
     ];
   } finally {
     await sim.setFaults({}).catch(() => {});
-    roster.close();
+    await roster.close();
     sim.stop();
   }
 }

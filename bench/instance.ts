@@ -16,7 +16,10 @@ import {
   systemClock,
 } from "@roster/core";
 import { createDb, type DbHandle, migrateDb, type ReturnedRows } from "@roster/db";
-import { createTestDatabase } from "@roster/db/testing";
+import { createTestDatabase, type TestDatabase } from "@roster/db/testing";
+
+/** Where a bench or fault-suite instance keeps its data: an embedded file, or its own sqld. */
+export type DbKind = "file" | "sqld";
 
 export type Directory = { url: string; tenantId: string; clientId: string; secret: string };
 
@@ -83,10 +86,10 @@ export async function rosterInstance(
   hook?: BatchHook,
   /** Another tenant in an existing instance's database instead of a fresh file. */
   beside?: { handle: DbHandle; slug: string },
-  kind?: "file" | "sqld",
+  kind?: DbKind,
 ) {
-  const handle =
-    beside?.handle ?? (await createDb({ url: (await createTestDatabase("bench", kind)).url }));
+  const database = beside ? null : await createTestDatabase("bench", kind);
+  const handle = beside?.handle ?? (await createDb({ url: (database as TestDatabase).url }));
   if (!beside) await migrateDb(handle.db);
   const slug = beside?.slug ?? "bench";
   const connector = entraId({
@@ -136,5 +139,10 @@ export async function rosterInstance(
     await executeRun(deps, runId);
     return getRun(ctx, runId);
   };
-  return { handle, deps, ctx, tenant, connector, settings: allSettings, run };
+  /** Closes the database, and stops its sqld if it has one of its own. */
+  const close = async () => {
+    handle.close();
+    await database?.stop();
+  };
+  return { handle, deps, ctx, tenant, connector, settings: allSettings, run, close };
 }

@@ -3,7 +3,7 @@
  * tenant's) against a simulator process, counting database round trips, with the runs
  * checked for the read they were meant to do.
  */
-import { rosterInstance } from "./instance.ts";
+import { type DbKind, rosterInstance } from "./instance.ts";
 import type { SimProcess } from "./sim-process.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -13,6 +13,7 @@ export type ReadMode = "full" | "incremental";
 export async function measuredRoster(
   sim: SimProcess,
   beside?: Parameters<typeof rosterInstance>[3],
+  kind?: DbKind,
 ) {
   const trips = { count: 0 };
   // Spec defaults, plus deletion so the churn runs delete.
@@ -24,6 +25,7 @@ export async function measuredRoster(
       return run();
     },
     beside,
+    kind,
   );
   /**
    * One run asking for `mode` (none: what the engine chooses). Throws if it failed, or if it
@@ -52,7 +54,7 @@ export async function measuredRoster(
     }
     return count;
   };
-  return { ...instance, sync, read, trips, close: () => instance.handle.close() };
+  return { ...instance, sync, read, trips };
 }
 
 export type MeasuredRoster = Awaited<ReturnType<typeof measuredRoster>>;

@@ -14,6 +14,7 @@ import { createApp } from "@roster/api";
 import { encodeCursor } from "@roster/core";
 import { benchEmail, type EmailBenchRow } from "./email.ts";
 import { benchGraphLatency, type GraphLatencyRow } from "./graph-latency.ts";
+import type { DbKind } from "./instance.ts";
 import { quantile, show, summary, timed } from "./measure.ts";
 import { graphRequestsDuring, measuredRoster } from "./measured-roster.ts";
 import { spawnSim } from "./sim-process.ts";
@@ -21,6 +22,8 @@ import { spawnSim } from "./sim-process.ts";
 const { values } = parseArgs({
   options: {
     sizes: { type: "string", default: "1000,10000,100000" },
+    /** Each size on each database, side by side in one run: `file` (embedded) and `sqld`. */
+    databases: { type: "string", default: "file,sqld" },
     repeat: { type: "string", default: "3" },
     "no-incremental": { type: "boolean", default: false },
     /** Users of the slow-Graph section (default: the largest size, at most 100,000). */
@@ -35,6 +38,7 @@ const { values } = parseArgs({
   },
 });
 const SIZES = values.sizes.split(",").map(Number);
+const DATABASES = values.databases.split(",") as DbKind[];
 const REPEAT = Number(values.repeat);
 const INCREMENTAL = !values["no-incremental"];
 
@@ -68,99 +72,106 @@ type Sample = {
   churnIncrementalTrips?: number;
   churnIncrementalRequests?: Record<string, number>;
 };
-const results: Array<{ users: number; samples: Sample[] }> = [];
+const results: Array<{ users: number; database: DbKind; samples: Sample[] }> = [];
 const changed = (counts: { created: number; updated: number; deleted: number; restored: number }) =>
   counts.created + counts.updated + counts.deleted + counts.restored;
 
 for (const size of SIZES) {
-  const samples: Sample[] = [];
-  for (let repeat = 0; repeat < REPEAT; repeat += 1) {
-    const sim = await spawnSim(size, 100 + repeat);
-    const instance = await measuredRoster(sim);
-    try {
-      const read = await timed(instance.read);
-      const insert = await plainInsert(size + 10);
-      Bun.gc(true);
-      let before = instance.trips.count;
-      // The connection's first run reads everything and keeps a cursor.
-      const full = await timed(() => instance.sync(undefined, "full"));
-      const fullTrips = instance.trips.count - before;
-      // The rows measured before runs could read changes: every run reads the whole directory.
-      const unchanged = await timed(() => instance.sync("full", "full"));
-      if (unchanged.result.counts.unchanged === 0)
-        throw new Error("second run was not a no-change run");
-      const sample: Sample = {
-        read: read.seconds,
-        insert,
-        full: full.seconds,
-        fullRss: full.peakRssMb,
-        fullTrips,
-        unchanged: unchanged.seconds,
-        churn: Number.NaN,
-      };
-      if (INCREMENTAL) {
-        // The same quiet day read as changes, from the cursor the full run above kept.
-        before = instance.trips.count;
-        const quiet = await graphRequestsDuring(sim, () =>
-          timed(() => instance.sync("incremental", "incremental")),
-        );
-        if (changed(quiet.result.result.counts) !== 0)
-          throw new Error(
-            `a no-change day changed users: ${JSON.stringify(quiet.result.result.counts)}`,
-          );
-        sample.unchangedIncremental = quiet.result.seconds;
-        sample.unchangedIncrementalTrips = instance.trips.count - before;
-        sample.unchangedIncrementalRequests = quiet.requests;
-      }
-      await sim.churn(1, 7);
-      const churn = await timed(() => instance.sync("full", "full"));
-      if (churn.result.counts.created === 0 || churn.result.counts.deleted === 0)
-        throw new Error("the churn run changed nothing");
-      sample.churn = churn.seconds;
-      let churnCounts = churn.result.counts;
-      if (INCREMENTAL) {
-        // Another day of churn (another seed: other users), read as changes. A day that
-        // frees an email a failed user wanted makes the run read everything (by design,
-        // `email_conflict_freed`); that run times a full read, so another day is taken.
-        let seed = 8;
-        let day = await sim.churn(1, seed);
-        before = instance.trips.count;
-        let changes = await graphRequestsDuring(sim, () =>
-          timed(() => instance.sync("incremental")),
-        );
-        while (changes.result.result.mode !== "incremental") {
-          if (seed > 300) throw new Error("three churn days in a row were read in full");
-          console.error(
-            `  churn day ${seed} read in full (${changes.result.result.fullReason}); another day`,
-          );
-          seed += 100;
-          day = await sim.churn(1, seed);
+  const samples = new Map<DbKind, Sample[]>(DATABASES.map((database) => [database, []]));
+  // Repeats outermost: the databases' samples of one repeat are taken minutes apart, not a
+  // whole size apart, so a machine that slows down slows both alike.
+  for (let repeat = 0; repeat < REPEAT; repeat += 1)
+    for (const database of DATABASES) {
+      const sim = await spawnSim(size, 100 + repeat);
+      const instance = await measuredRoster(sim, undefined, database);
+      try {
+        const read = await timed(instance.read);
+        // Baseline (b) is a plain insert into a file, whatever the database measured.
+        const insert = await plainInsert(size + 10);
+        Bun.gc(true);
+        let before = instance.trips.count;
+        // The connection's first run reads everything and keeps a cursor.
+        const full = await timed(() => instance.sync(undefined, "full"));
+        const fullTrips = instance.trips.count - before;
+        // The rows measured before runs could read changes: every run reads the whole directory.
+        const unchanged = await timed(() => instance.sync("full", "full"));
+        if (unchanged.result.counts.unchanged === 0)
+          throw new Error("second run was not a no-change run");
+        const sample: Sample = {
+          read: read.seconds,
+          insert,
+          full: full.seconds,
+          fullRss: full.peakRssMb,
+          fullTrips,
+          unchanged: unchanged.seconds,
+          churn: Number.NaN,
+        };
+        if (INCREMENTAL) {
+          // The same quiet day read as changes, from the cursor the full run above kept.
           before = instance.trips.count;
-          changes = await graphRequestsDuring(sim, () => timed(() => instance.sync("incremental")));
-        }
-        const counts = changes.result.result.counts;
-        if (counts.created !== day.added || counts.deleted === 0)
-          throw new Error(
-            `the churn day added ${day.added} and removed ${day.removed} users; the run counted ${JSON.stringify(counts)}`,
+          const quiet = await graphRequestsDuring(sim, () =>
+            timed(() => instance.sync("incremental", "incremental")),
           );
-        sample.churnIncremental = changes.result.seconds;
-        sample.churnIncrementalTrips = instance.trips.count - before;
-        sample.churnIncrementalRequests = changes.requests;
-        churnCounts = counts;
+          if (changed(quiet.result.result.counts) !== 0)
+            throw new Error(
+              `a no-change day changed users: ${JSON.stringify(quiet.result.result.counts)}`,
+            );
+          sample.unchangedIncremental = quiet.result.seconds;
+          sample.unchangedIncrementalTrips = instance.trips.count - before;
+          sample.unchangedIncrementalRequests = quiet.requests;
+        }
+        await sim.churn(1, 7);
+        const churn = await timed(() => instance.sync("full", "full"));
+        if (churn.result.counts.created === 0 || churn.result.counts.deleted === 0)
+          throw new Error("the churn run changed nothing");
+        sample.churn = churn.seconds;
+        let churnCounts = churn.result.counts;
+        if (INCREMENTAL) {
+          // Another day of churn (another seed: other users), read as changes. A day that
+          // frees an email a failed user wanted makes the run read everything (by design,
+          // `email_conflict_freed`); that run times a full read, so another day is taken.
+          let seed = 8;
+          let day = await sim.churn(1, seed);
+          before = instance.trips.count;
+          let changes = await graphRequestsDuring(sim, () =>
+            timed(() => instance.sync("incremental")),
+          );
+          while (changes.result.result.mode !== "incremental") {
+            if (seed > 300) throw new Error("three churn days in a row were read in full");
+            console.error(
+              `  churn day ${seed} read in full (${changes.result.result.fullReason}); another day`,
+            );
+            seed += 100;
+            day = await sim.churn(1, seed);
+            before = instance.trips.count;
+            changes = await graphRequestsDuring(sim, () =>
+              timed(() => instance.sync("incremental")),
+            );
+          }
+          const counts = changes.result.result.counts;
+          if (counts.created !== day.added || counts.deleted === 0)
+            throw new Error(
+              `the churn day added ${day.added} and removed ${day.removed} users; the run counted ${JSON.stringify(counts)}`,
+            );
+          sample.churnIncremental = changes.result.seconds;
+          sample.churnIncrementalTrips = instance.trips.count - before;
+          sample.churnIncrementalRequests = changes.requests;
+          churnCounts = counts;
+        }
+        samples.get(database)?.push(sample);
+        const incremental = INCREMENTAL
+          ? `, no-change incremental ${sample.unchangedIncremental?.toFixed(3)} s (${JSON.stringify(sample.unchangedIncrementalRequests)}), churn incremental ${sample.churnIncremental?.toFixed(3)} s (${JSON.stringify(sample.churnIncrementalRequests)})`
+          : "";
+        console.error(
+          `  ${size} users on ${database}, run ${repeat + 1}: full ${full.seconds.toFixed(2)} s, read ${read.seconds.toFixed(2)} s, insert ${insert.toFixed(2)} s${incremental}, churn counts ${JSON.stringify(churnCounts)}`,
+        );
+      } finally {
+        await instance.close();
+        sim.stop();
       }
-      samples.push(sample);
-      const incremental = INCREMENTAL
-        ? `, no-change incremental ${sample.unchangedIncremental?.toFixed(3)} s (${JSON.stringify(sample.unchangedIncrementalRequests)}), churn incremental ${sample.churnIncremental?.toFixed(3)} s (${JSON.stringify(sample.churnIncrementalRequests)})`
-        : "";
-      console.error(
-        `  ${size} users, run ${repeat + 1}: full ${full.seconds.toFixed(2)} s, read ${read.seconds.toFixed(2)} s, insert ${insert.toFixed(2)} s${incremental}, churn counts ${JSON.stringify(churnCounts)}`,
-      );
-    } finally {
-      instance.close();
-      sim.stop();
     }
-  }
-  results.push({ users: size + 10, samples });
+  for (const [database, taken] of samples)
+    results.push({ users: size + 10, database, samples: taken });
 }
 
 /** A time as a share of the same sample's full sync. */
@@ -172,7 +183,7 @@ const shareOfFull = (samples: Sample[], key: "unchangedIncremental" | "churnIncr
 const percent = (s: { median: number; min: number; max: number }) =>
   `${s.median} % (${s.min}–${s.max})`;
 
-const table = results.map(({ users, samples }) => {
+const table = results.map(({ users, database, samples }) => {
   const pick = (key: keyof Sample) => summary(samples.map((s) => s[key] as number));
   const ratio = summary(samples.map((s) => s.full / (s.read + s.insert)));
   const incremental = INCREMENTAL
@@ -195,6 +206,7 @@ const table = results.map(({ users, samples }) => {
     : {};
   return {
     users,
+    database,
     "full sync s": show(pick("full")),
     "users/s": Math.round(users / pick("full").median),
     "peak RSS MiB": Math.round(pick("fullRss").median),
@@ -211,7 +223,7 @@ console.table(table);
 
 /** Issue 15's targets for runs reading changes, per size (medians). */
 const targets = INCREMENTAL
-  ? results.map(({ users, samples }) => {
+  ? results.map(({ users, database, samples }) => {
       const quiet = shareOfFull(samples, "unchangedIncremental").median;
       const churn = shareOfFull(samples, "churnIncremental").median;
       const quietSeconds = summary(
@@ -226,10 +238,28 @@ const targets = INCREMENTAL
         verdicts.push(
           `no-change incremental ${quietSeconds} s (target ≤ 1 s: ${quietSeconds <= 1 ? "met" : "NOT met"})`,
         );
-      console.log(`${users} users: ${verdicts.join("; ")}`);
-      return { users, verdicts };
+      console.log(`${users} users on ${database}: ${verdicts.join("; ")}`);
+      return { users, database, verdicts };
     })
   : null;
+
+/** Issue 18's target: a sync on sqld within 1.5× of the same sync on a file (per-repeat ratios). */
+const serverRatios = SIZES.flatMap((size) => {
+  const of = (database: DbKind) =>
+    results.find((result) => result.users === size + 10 && result.database === database)?.samples;
+  const [file, sqld] = [of("file"), of("sqld")];
+  if (!file || !sqld) return [];
+  const ratio = (key: "full" | "unchanged" | "churn") =>
+    summary(
+      sqld.map((sample, index) => sample[key] / (file[index] as Sample)[key]),
+      2,
+    );
+  const full = ratio("full");
+  console.log(
+    `${size + 10} users, sqld / file: full ${show(full)} (target ≤ 1.5: ${full.median <= 1.5 ? "met" : "NOT met"}), no-change ${show(ratio("unchanged"))}, 1 % churn ${show(ratio("churn"))}`,
+  );
+  return [{ users: size + 10, full, unchanged: ratio("unchanged"), churn: ratio("churn") }];
+});
 
 /** Full read vs changes only when every Graph request takes `--graph-latency-ms`. */
 let graphLatency: { users: number; latencyMs: number; runs: GraphLatencyRow[] } | null = null;
@@ -242,12 +272,11 @@ if (!values["no-graph-latency"]) {
   console.table(runs);
 }
 
-/** GET /api/users latency, idle and while a full sync of the largest size runs. */
-let latency: Record<string, unknown> | null = null;
-if (!values["no-latency"]) {
+/** GET /api/users latency on `database`, idle and while a full sync of the largest size runs. */
+async function apiLatency(database: DbKind) {
   const size = Math.max(...SIZES);
   const sim = await spawnSim(size, 999);
-  const warm = await measuredRoster(sim);
+  const warm = await measuredRoster(sim, undefined, database);
   await warm.sync();
   const app = createApp({ deps: warm.deps, localOutbox: true, publicUrl: "http://localhost" });
   const deepRow = (
@@ -316,12 +345,18 @@ if (!values["no-latency"]) {
   const duringFullSync = await during(busy.sync());
   // ...and the measured tenant's own no-change run, reading (and comparing) every user.
   const duringNoChangeSync = await during(warm.sync("full", "full"));
-  latency = { users: size + 10, idle: idleLatency, duringFullSync, duringNoChangeSync };
-  console.log(`GET /api/users at ${size + 10} users (ms): ${JSON.stringify(latency)}`);
-  warm.close();
+  const measured = { users: size + 10, idle: idleLatency, duringFullSync, duringNoChangeSync };
+  console.log(
+    `GET /api/users at ${size + 10} users on ${database} (ms): ${JSON.stringify(measured)}`,
+  );
+  await warm.close();
   sim.stop();
   sim2.stop();
+  return measured;
 }
+const latency: Record<string, unknown> = {};
+if (!values["no-latency"])
+  for (const database of DATABASES) latency[database] = await apiLatency(database);
 
 /** Welcome emails queued by a full sync, delivered through the fake Resend at each rate. */
 let email: EmailBenchRow[] | null = null;
@@ -334,6 +369,6 @@ if (!values["no-email"]) {
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 writeFileSync(
   join(import.meta.dir, "results", "latest.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, targets, graphLatency, latency, email, raw: results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}`, repeat: REPEAT, table, targets, serverRatios, graphLatency, latency, email, raw: results }, null, 2)}\n`,
 );
 process.exit(0);

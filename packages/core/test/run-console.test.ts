@@ -291,7 +291,10 @@ describe("preview jobs", () => {
     const env = await setup(directory);
     let previewId = "";
     directory.beforePage = async (page) => {
-      if (page === 3) await cancelPreview(env.ctx, previewId);
+      if (page !== 3) return;
+      // Pages are read ahead: page 3 may be asked for before the preview's id is known here.
+      while (!previewId) await Bun.sleep(1);
+      await cancelPreview(env.ctx, previewId);
     };
     previewId = (await previewConnection(env.ctx, env.connection.id)).id;
     await until(async () => (await getPreview(env.ctx, previewId)).status !== "running");

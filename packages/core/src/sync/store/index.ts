@@ -14,6 +14,7 @@ import type { Action } from "../../rules/plan.ts";
 import { letRequestsIn } from "../event-loop.ts";
 import type { KnownUser } from "../user-index.ts";
 import { LeaseLostError, leaseExpiry, leaseHeld, type RunLease, renewal } from "./lease.ts";
+import { remoteBatches } from "./remote-batches.ts";
 import { IN_IDS, idList, insertRows, jsonRows } from "./sql.ts";
 import { isStorageFailure, StorageError } from "./storage-failure.ts";
 import { CHANGE, chunkStatements, gatherRows, noRows, type WriteTarget } from "./user-rows.ts";
@@ -54,6 +55,7 @@ export type RunStore = ReturnType<typeof openRunStore>;
 export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLease) {
   const { tenantId } = target;
   const guard = leaseHeld(lease);
+  const batches = remoteBatches();
   // On a local file the batches run on the writer thread (libSQL's local driver is
   // synchronous): one chunk is written while the next is read and decided, and the API
   // keeps answering. A server URL has no thread to gain: the main connection writes.
@@ -114,12 +116,18 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
         await attempt(actions.slice(middle));
       }
     };
-    // sqld ends a transaction that holds the write lock for more than 5 s ("Transaction timed
-    // out", seen at 100k users): on a server URL a chunk goes in batches of at most
-    // REMOTE_BATCH_USERS, each its own transaction (a user's rows always in one).
-    const perBatch = writer ? Math.max(chunk.actions.length, 1) : REMOTE_BATCH_USERS;
-    for (let from = 0; from < Math.max(chunk.actions.length, 1); from += perBatch) {
-      await attempt(chunk.actions.slice(from, from + perBatch), from === 0);
+    if (writer) await attempt(chunk.actions, true);
+    else {
+      // On a server URL, in transactions sized to stay within sqld's limit (remote-batches.ts),
+      // a user's rows always in one.
+      for (let from = 0; from < Math.max(chunk.actions.length, 1); ) {
+        const size = batches.size;
+        const started = performance.now();
+        const part = chunk.actions.slice(from, from + size);
+        await attempt(part, from === 0);
+        batches.took(part.length, performance.now() - started);
+        from += size;
+      }
     }
     const refusedIssues = refused.map((failure) => failure.issue);
     await writeIssues(
@@ -290,8 +298,6 @@ export function openRunStore(deps: CoreDeps, target: WriteTarget, lease: RunLeas
 const SLICE_USERS = 5_000;
 /** Users per statement on a server URL: each JSON argument well under sqld's 5 MB. */
 const REMOTE_STATEMENT_USERS = 1_000;
-/** Users per transaction on a server URL: each well within sqld's 5-second transaction limit. */
-const REMOTE_BATCH_USERS = 5_000;
 
 const pendingDeletion = (user: KnownUser): Issue => ({
   externalId: user.externalId,
