@@ -1,0 +1,1 @@
+CREATE INDEX `users_active_idx` ON `users` (`tenant_id`,`connection_id`,`deleted_at`) WHERE "users"."deleted_at" is null;

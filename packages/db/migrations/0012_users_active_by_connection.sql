@@ -1,1 +1,0 @@
-CREATE INDEX `users_active_by_connection_idx` ON `users` (`tenant_id`,`connection_id`) WHERE "users"."deleted_at" is null;
