@@ -4,6 +4,7 @@
  * Run as a script it prints `{ url, statsUrl }`; `spawnResend` starts it and reads its stats.
  */
 import { startFakeResend } from "@roster/email/testing";
+import { firstLineOf } from "./started-child.ts";
 
 export type ResendStats = {
   delivered: number;
@@ -20,15 +21,8 @@ export async function spawnResend(apiKey: string, rateLimit: number): Promise<Re
     stdout: "pipe",
     stderr: "inherit",
   });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the fake Resend exited before it started");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const info = JSON.parse(text.split("\n")[0] as string) as { url: string; statsUrl: string };
+  const line = await firstLineOf(child.stdout, "the fake Resend");
+  const info = JSON.parse(line) as { url: string; statsUrl: string };
   return {
     url: info.url,
     stats: async () => (await (await fetch(info.statsUrl)).json()) as ResendStats,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { ChurnResult, Faults, RequestCounts } from "@roster/entra-sim";
+import { firstLineOf } from "./started-child.ts";
 
 export type SimProcess = {
   url: string;
@@ -33,15 +34,8 @@ export async function spawnSim(users: number, seed: number): Promise<SimProcess>
     ],
     { stdout: "pipe", stderr: "inherit" },
   );
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the simulator exited before it started");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const info = JSON.parse(text.split("\n")[0] as string) as Omit<SimProcess, "control" | "stop">;
+  const line = await firstLineOf(child.stdout, "the simulator");
+  const info = JSON.parse(line) as Omit<SimProcess, "control" | "stop">;
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${info.url}/_sim${path}`, {
       method,
