@@ -12,7 +12,7 @@ const answered: BatchOutcome = {
   ok: true,
   ids: [],
   rejected: [],
-  rate: { remaining: 10, resetSeconds: 1, retryAfterSeconds: null },
+  rate: { limit: 50, remaining: 10, resetSeconds: 1, retryAfterSeconds: null },
 };
 
 describe("pacing at the ceiling", () => {
@@ -26,6 +26,23 @@ describe("pacing at the ceiling", () => {
     // The second request starts 2 ms late: the third is still due at 1040, not 1042.
     paced.started(1022);
     expect(paced.delayMs(1030)).toBe(10);
+  });
+
+  test("a used-up window waits one slot of the provider's rate, not its whole-second reset", () => {
+    const paced = new Pacer({ ratePerSecond: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 });
+    const spent = {
+      ...answered,
+      rate: { ...answered.rate, limit: 2, remaining: 0, resetSeconds: 1 },
+    };
+    paced.started(1000);
+    paced.observe(spent, 1030);
+    // The provider allows 2 a second: the next may start at 1500 (its ceiling alone: 1200).
+    expect(paced.delayMs(1030)).toBe(470);
+    // Without its limit, the reset is all there is to go by.
+    const blind = new Pacer({ ratePerSecond: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 });
+    blind.started(1000);
+    blind.observe({ ...spent, rate: { ...spent.rate, limit: null } }, 1030);
+    expect(blind.delayMs(1030)).toBe(1000);
   });
 
   test("a start long after its slot (idle, or held back) begins a new schedule: no burst", () => {

@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
 import { createDb, syncRuns, users } from "@roster/db";
-import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { eq, isNotNull } from "drizzle-orm";
 import {
-  type CoreDeps,
   cancelPreview,
   cancelRun,
   claimRun,
@@ -27,37 +26,16 @@ import {
   synchronize,
 } from "../src/index.ts";
 import { CancelledError } from "../src/runs/progress-writer.ts";
-import { seedTenant, testDeps } from "./support.ts";
+import { seedTenant, testDeps, toySync } from "./support.ts";
 
 const usersOf = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => toyUser(`${prefix}${i}`));
 
 async function setup(directory: ToyDirectory, settings: Record<string, unknown> = {}) {
-  const env = await testDeps([toyConnector(directory)]);
-  const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, { type: "toy", settings, secret: "s" });
-  await connectConnection(tenant.ctx, connection.id);
-  const input = {
-    tenantId: tenant.tenantId,
-    connectionId: connection.id,
-    trigger: "manual" as const,
-    triggeredBy: tenant.adminId,
-  };
-  const run = async (deps: CoreDeps = env.deps) => {
-    const runId = await claimRun(deps, input);
-    await executeRun(deps, runId);
-    return getRun(tenant.ctx, runId);
-  };
+  const env = await toySync(directory, settings);
   const rowOf = async (runId: string) =>
     (await env.deps.db.db.select().from(syncRuns).where(eq(syncRuns.id, runId)))[0];
-  const activeSynced = async () =>
-    (
-      await env.deps.db.db
-        .select()
-        .from(users)
-        .where(and(eq(users.connectionId, connection.id), isNull(users.deletedAt)))
-    ).length;
-  return { ...env, ...tenant, connection, input, run, rowOf, activeSynced };
+  return { ...env, rowOf };
 }
 
 const until = async (check: () => Promise<boolean>, ms = 10_000) => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
 import { createDb, userAliases, users } from "@roster/db";
 import { testDbKind } from "@roster/db/testing";
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import {
   type CoreDeps,
   claimRun,
@@ -15,37 +15,14 @@ import {
   systemClock,
   updateConnection,
 } from "../src/index.ts";
-import { seedTenant, testDeps } from "./support.ts";
+import { seedTenant, testDeps, toySync } from "./support.ts";
 
 const usersOf = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => toyUser(`${prefix}${i}`));
 
-async function setup(directory: ToyDirectory, settings: Record<string, unknown> = {}) {
-  const env = await testDeps([toyConnector(directory)]);
-  const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, { type: "toy", settings, secret: "s" });
-  await connectConnection(tenant.ctx, connection.id);
-  const input = {
-    tenantId: tenant.tenantId,
-    connectionId: connection.id,
-    trigger: "manual" as const,
-    triggeredBy: tenant.adminId,
-    mode: "full" as const,
-  };
-  const run = async (deps: CoreDeps = env.deps) => {
-    const runId = await claimRun(deps, input);
-    await executeRun(deps, runId);
-    return getRun(tenant.ctx, runId);
-  };
-  const activeSynced = async () =>
-    (
-      await env.deps.db.db
-        .select()
-        .from(users)
-        .where(and(eq(users.connectionId, connection.id), isNull(users.deletedAt)))
-    ).length;
-  return { ...env, ...tenant, connection, input, run, activeSynced };
-}
+/** Each run here asks for a full read: these are the rules of a run that reads everything. */
+const setup = (directory: ToyDirectory, settings: Record<string, unknown> = {}) =>
+  toySync(directory, settings, "full");
 
 describe("the deletion limit counts the users active before the run", () => {
   test("a directory swapped for 1,000 other users deletes none of the 100 without review", async () => {

@@ -1,12 +1,19 @@
 import { type Connector, createRegistry } from "@roster/connector-kit";
+import { type ToyDirectory, toyConnector } from "@roster/connector-kit/testing";
 import { createDb, migrateDb, newId, roles, tenants, userRoles, users } from "@roster/db";
 import { createTestDatabase } from "@roster/db/testing";
 import type { EmailTransport } from "@roster/email";
+import { and, eq, isNull } from "drizzle-orm";
 import {
   BUILT_IN_ROLES,
   type CoreDeps,
   type Ctx,
+  claimRun,
+  connectConnection,
+  createConnection,
   createKeyring,
+  executeRun,
+  getRun,
   manualClock,
   memoryLogger,
   parseSecretKey,
@@ -92,4 +99,49 @@ export async function addUser(
   });
   if (input.role) await deps.db.db.insert(userRoles).values({ userId: id, roleId: input.role });
   return id;
+}
+
+/**
+ * A tenant with one connected toy connection to `directory`, and how to run it: `run()` claims
+ * and executes a run (manual by default; an automatic one has no one who triggered it) and
+ * returns it as the API shows it; `mode` is what each run asks to read.
+ */
+export async function toySync(
+  directory: ToyDirectory,
+  settings: Record<string, unknown> = {},
+  mode?: "full",
+) {
+  const env = await testDeps([toyConnector(directory)]);
+  const tenant = await seedTenant(env.deps);
+  const connection = await createConnection(tenant.ctx, {
+    type: "toy",
+    settings,
+    secret: "s3cret",
+  });
+  await connectConnection(tenant.ctx, connection.id);
+  const input = {
+    tenantId: tenant.tenantId,
+    connectionId: connection.id,
+    trigger: "manual" as const,
+    triggeredBy: tenant.adminId,
+    ...(mode && { mode }),
+  };
+  const run = async (deps: CoreDeps = env.deps, trigger: "manual" | "automatic" = "manual") => {
+    const runId = await claimRun(deps, {
+      ...input,
+      trigger,
+      triggeredBy: trigger === "manual" ? tenant.adminId : null,
+    });
+    await executeRun(deps, runId);
+    return getRun(tenant.ctx, runId);
+  };
+  /** Users of this connection not deleted. */
+  const activeSynced = async () =>
+    (
+      await env.deps.db.db
+        .select()
+        .from(users)
+        .where(and(eq(users.connectionId, connection.id), isNull(users.deletedAt)))
+    ).length;
+  return { ...env, ...tenant, connection, input, run, activeSynced };
 }

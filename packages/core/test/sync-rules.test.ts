@@ -1,21 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
+import { type ToyDirectory, toyUser } from "@roster/connector-kit/testing";
 import { notifications, syncRuns, userAliases, userRoles, users } from "@roster/db";
 import { eq } from "drizzle-orm";
 import {
   claimRun,
   confirmReview,
-  connectConnection,
-  createConnection,
   DomainError,
-  executeRun,
   getRun,
   LEASE_MS,
   notifyRunFinished,
   startRun,
 } from "../src/index.ts";
 import { UserIndex } from "../src/sync/user-index.ts";
-import { addUser, seedTenant, testDeps } from "./support.ts";
+import { addUser, toySync } from "./support.ts";
 
 const directoryOf = (count: number): ToyDirectory => ({
   users: Array.from({ length: count }, (_, i) => toyUser(`u${i}`)),
@@ -24,29 +21,12 @@ const directoryOf = (count: number): ToyDirectory => ({
 });
 
 async function setup(directory: ToyDirectory, settings: Record<string, unknown> = {}) {
-  const env = await testDeps([toyConnector(directory)]);
-  const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, {
-    type: "toy",
-    settings,
-    secret: "s3cret",
-  });
-  await connectConnection(tenant.ctx, connection.id);
-  const run = async (trigger: "manual" | "automatic" = "manual") => {
-    const runId = await claimRun(env.deps, {
-      tenantId: tenant.tenantId,
-      connectionId: connection.id,
-      trigger,
-      triggeredBy: trigger === "manual" ? tenant.adminId : null,
-      // These rules are those of a run that reads everything; incremental.test.ts reads changes.
-      mode: "full",
-    });
-    await executeRun(env.deps, runId);
-    return getRun(tenant.ctx, runId);
-  };
+  // These rules are those of a run that reads everything; incremental.test.ts reads changes.
+  const env = await toySync(directory, settings, "full");
+  const run = (trigger: "manual" | "automatic" = "manual") => env.run(env.deps, trigger);
   const userByExternal = async (externalId: string) =>
     (await env.deps.db.db.select().from(users).where(eq(users.externalId, externalId)))[0];
-  return { ...env, ...tenant, connection, run, userByExternal };
+  return { ...env, run, userByExternal };
 }
 
 describe("matching existing users", () => {

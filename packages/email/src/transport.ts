@@ -16,6 +16,8 @@ export const MAX_BATCH_EMAILS = 100;
  * (https://resend.com/docs/api-reference/rate-limit); null when a header was absent.
  */
 export type RateLimitState = {
+  /** Requests the window allows (`ratelimit-limit`; Resend's default: 2 a second). */
+  limit: number | null;
   remaining: number | null;
   /** Seconds until the window resets. */
   resetSeconds: number | null;
@@ -133,6 +135,7 @@ export function createEmailTransport(config: EmailConfig): EmailTransport {
 }
 
 const noRateState: RateLimitState = {
+  limit: null,
   remaining: null,
   resetSeconds: null,
   retryAfterSeconds: null,
@@ -146,6 +149,7 @@ function rateStateOf(headers: Record<string, string> | null): RateLimitState {
     return Number.isFinite(parsed) && parsed >= 0 ? parsed : null;
   };
   return {
+    limit: number("ratelimit-limit"),
     remaining: number("ratelimit-remaining"),
     resetSeconds: number("ratelimit-reset"),
     retryAfterSeconds: number("retry-after"),
