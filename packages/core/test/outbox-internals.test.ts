@@ -36,8 +36,9 @@ describe("pacing at the ceiling", () => {
     };
     paced.started(1000);
     paced.observe(spent, 1030);
-    // The provider allows 2 a second: the next may start at 1500 (its ceiling alone: 1200).
-    expect(paced.delayMs(1030)).toBe(470);
+    // The provider allows 2 a second: the next may start half a second after this answer
+    // (1530; its ceiling alone: 1200), not a whole second after it.
+    expect(paced.delayMs(1030)).toBe(500);
     // Without its limit, the reset is all there is to go by.
     const blind = new Pacer({ ratePerSecond: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 });
     blind.started(1000);

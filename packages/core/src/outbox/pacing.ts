@@ -50,9 +50,10 @@ export class Pacer {
     if (rate.remaining === 0 && rate.resetSeconds !== null) {
       // The window's quota is used up. Its reset comes in whole seconds: waiting all of it
       // after every second request would hold a 2-a-second limit to ~1.3 (measured). One slot
-      // of the provider's own rate after the last start is what the window still asks; if
-      // another sender took it, the 429's retry-after says how long.
-      const slot = rate.limit ? this.lastStart + 1000 / rate.limit : Number.POSITIVE_INFINITY;
+      // of the provider's own rate after this answer is what the window still asks (counted
+      // from the answer, which came after the request arrived, so jitter in sending cannot
+      // bring the next one early); if another sender took it, the 429's retry-after says.
+      const slot = rate.limit ? now + 1000 / rate.limit : Number.POSITIVE_INFINITY;
       const resumesAt = Math.min(now + rate.resetSeconds * 1000, slot);
       this.providerResumesAt = Math.max(this.providerResumesAt, resumesAt);
     }
