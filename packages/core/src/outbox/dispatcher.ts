@@ -1,5 +1,6 @@
 import { type EmailMessage, MAX_BATCH_EMAILS } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
+import { errorMessage } from "../logger.ts";
 import { leaseMsOf } from "../sync/store/lease.ts";
 import {
   assignKey,
@@ -88,7 +89,7 @@ export function startEmailDispatcher(
   const log = deps.log;
   const settler = createSettler(write, (error) =>
     log.error("email settlement not written", {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     }),
   );
   const settle = settler.add;
@@ -218,7 +219,7 @@ export function startEmailDispatcher(
   const reportFailure = (error: unknown) =>
     // The database refused (busy, full disk): the lease lapses, the rows are taken again.
     log.error("email dispatch failed", {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   const failed = async (error: unknown) => {
     reportFailure(error);

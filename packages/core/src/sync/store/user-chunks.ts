@@ -145,12 +145,12 @@ export async function aliasOwners(
   aliases: readonly string[],
 ): Promise<Array<[alias: string, userId: string]>> {
   if (aliases.length === 0) return [];
-  const result = await client.execute({
+  const owners = await jsonQueryOf(client)({
     sql: `select json_group_array(json_array(lower(alias), user_id)) as rows from user_aliases
           where tenant_id = ? and lower(alias) in ${IN_IDS}`,
     args: [tenantId, idList(aliases)],
   });
-  return JSON.parse(String(result.rows[0]?.rows ?? "[]"));
+  return JSON.parse(owners);
 }
 
 /** How many PINs the tenant holds (counted on its PIN index alone). */
@@ -168,12 +168,12 @@ export async function heldPinHashes(
   tenantId: string,
   hashes: readonly string[],
 ): Promise<Set<string>> {
-  const result = await client.execute({
+  const held = await jsonQueryOf(client)({
     sql: `select json_group_array(pin_hash) as rows from users
           where tenant_id = ? and pin_hash in ${IN_IDS}`,
     args: [tenantId, idList(hashes)],
   });
-  return new Set(JSON.parse(String(result.rows[0]?.rows ?? "[]")));
+  return new Set(JSON.parse(held) as string[]);
 }
 
 /** Active users of a connection (the deletion limit is a share of them before the run). */
