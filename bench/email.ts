@@ -4,8 +4,7 @@
  * physical limit (N / 100 emails a request / rate) and with the same full sync without
  * Resend, to show the run itself only queues.
  */
-import { startEmailDispatcher } from "@roster/core";
-import { createEmailTransport } from "@roster/email";
+import { startEmailDispatcherThread } from "@roster/core";
 import { rosterInstance } from "./instance.ts";
 import { show, summary } from "./measure.ts";
 import { spawnResend } from "./resend-process.ts";
@@ -35,14 +34,19 @@ async function measure(users: number, rate: number | null, seed: number): Promis
   const instance = await rosterInstance(sim, { sendPinEmails: true });
   const resend = rate === null ? null : await spawnResend("re_bench", rate);
   try {
-    if (resend) {
-      instance.deps.email = createEmailTransport({
-        resendApiKey: "re_bench",
-        resendBaseUrl: resend.url,
-      });
-    }
+    // As a service runs it: the dispatcher on its own thread and connection (server.ts).
     const dispatcher =
-      rate === null ? null : startEmailDispatcher(instance.deps, { ratePerSecond: rate });
+      rate === null || !resend
+        ? null
+        : startEmailDispatcherThread(
+            {
+              database: { url: String(instance.url) },
+              secretKey: instance.deps.keyring.current,
+              email: { resendApiKey: "re_bench", resendBaseUrl: resend.url },
+              options: { ratePerSecond: rate },
+            },
+            instance.deps.log,
+          );
     if (dispatcher) instance.deps.emailDispatcher = dispatcher;
     const started = performance.now();
     const run = await instance.run();

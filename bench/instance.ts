@@ -144,5 +144,6 @@ export async function rosterInstance(
     handle.close();
     await database?.stop();
   };
-  return { handle, deps, ctx, tenant, connector, settings: allSettings, run, close };
+  const url = database?.url;
+  return { handle, url, deps, ctx, tenant, connector, settings: allSettings, run, close };
 }

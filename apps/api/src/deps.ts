@@ -2,10 +2,12 @@ import {
   type CoreDeps,
   createKeyring,
   createLogger,
+  type EmailDispatcher,
   parseSecretKey,
   RunTracker,
   readOrCreateKeyFile,
   renewQueuedLease,
+  startEmailDispatcherThread,
   systemClock,
 } from "@roster/core";
 import { createDb, migrateDb } from "@roster/db";
@@ -48,4 +50,29 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
       }),
   });
   return deps;
+}
+
+/**
+ * The outbox dispatcher for this process, on a thread of its own with its own connection
+ * (outbox/dispatcher-thread.ts), or null without a Resend key: the outbox is the delivery.
+ */
+export function startDispatcher(config: Config, deps: CoreDeps): EmailDispatcher | null {
+  if (deps.email?.kind !== "resend") return null;
+  const dispatcher = startEmailDispatcherThread(
+    {
+      database: { url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN },
+      secretKey: deps.keyring.current,
+      email: {
+        resendApiKey: config.RESEND_API_KEY,
+        resendBaseUrl: config.RESEND_BASE_URL,
+        from: config.MAIL_FROM,
+      },
+      instanceId: deps.instanceId,
+      leaseMs: deps.leaseMs,
+      options: { ratePerSecond: config.ROSTER_EMAIL_RATE },
+    },
+    deps.log,
+  );
+  deps.emailDispatcher = dispatcher;
+  return dispatcher;
 }

@@ -1,24 +1,13 @@
-import {
-  type CoreDeps,
-  type EmailDispatcher,
-  scheduledTick,
-  startEmailDispatcher,
-} from "@roster/core";
+import { type CoreDeps, type EmailDispatcher, scheduledTick } from "@roster/core";
 import { Cron } from "croner";
 
 /**
  * Drives automatic synchronization: every minute it starts the runs that are due, reaps
  * runs whose process died, and checks expiring secrets (each notice at most once a day).
- * The schedule itself lives in the database, so a restart re-arms it. With Resend configured it
- * also runs the outbox dispatcher, which delivers every email (without a key the outbox is
- * the delivery, read by the operator).
+ * The schedule itself lives in the database, so a restart re-arms it. It stops `dispatcher`,
+ * the outbox's delivery (deps.ts `startDispatcher`; none without a Resend key), with itself.
  */
-export function startScheduler(deps: CoreDeps, options: { emailRate?: number } = {}) {
-  const dispatcher: EmailDispatcher | null =
-    deps.email?.kind === "resend"
-      ? startEmailDispatcher(deps, { ratePerSecond: options.emailRate })
-      : null;
-  if (dispatcher) deps.emailDispatcher = dispatcher;
+export function startScheduler(deps: CoreDeps, dispatcher: EmailDispatcher | null) {
   const tick = async () => {
     try {
       // The same function a Cron Trigger calls at the edge (apps/api/src/worker.ts).

@@ -1,7 +1,7 @@
 import { bootstrapAdmin } from "@roster/core";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
-import { createDeps } from "./deps.ts";
+import { createDeps, startDispatcher } from "./deps.ts";
 import { startScheduler } from "./scheduler.ts";
 
 /** The service: database, API, admin UI and (unless switched off) the scheduler. */
@@ -29,9 +29,7 @@ export async function startService(config: Config) {
     idleTimeout: 30,
   });
   const scheduler =
-    config.ROSTER_SCHEDULER === "on"
-      ? startScheduler(deps, { emailRate: config.ROSTER_EMAIL_RATE })
-      : null;
+    config.ROSTER_SCHEDULER === "on" ? startScheduler(deps, startDispatcher(config, deps)) : null;
   deps.log.info("roster started", { url: server.url.href, scheduler: config.ROSTER_SCHEDULER });
 
   let stopping: Promise<void> | null = null;

@@ -1,5 +1,6 @@
 export * from "./claim.ts";
 export * from "./dispatcher.ts";
+export * from "./dispatcher-thread.ts";
 export * from "./list.ts";
 export * from "./pacing.ts";
 export * from "./run-emails.ts";
