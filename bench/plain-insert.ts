@@ -2,10 +2,9 @@
  * `bun plain-insert.ts N`: baseline (b) of the benchmark, run by run.ts in a process of its
  * own. Prints the seconds the insert took.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb, migrateDb } from "@roster/db";
+import { testTempDir } from "@roster/db/testing";
 import { timed } from "./measure.ts";
 
 /**
@@ -15,7 +14,7 @@ import { timed } from "./measure.ts";
  * hashes and directory ids in random order as a real directory yields them.
  */
 export async function plainInsert(count: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), "roster-baseline-"));
+  const dir = testTempDir("baseline");
   const { client, db, close } = await createDb({ url: `file:${join(dir, "plain.db")}` });
   await migrateDb(db);
   await client.execute(

@@ -75,7 +75,7 @@ describe("the dispatcher on its own thread", () => {
     expect(env.resend.delivered[0]?.text).toMatch(/Your PIN is \d+\./);
     expect((await getRun(env.ctx, env.runId)).emails).toEqual({ pending: 0, sent: 250, failed: 0 });
     expect(env.resend.requests.filter((request) => request.status === 429)).toHaveLength(0);
-  });
+  }, 30_000);
 
   test("its log lines reach the process's logger, and stop() ends it even when it could not start", async () => {
     const log = memoryLogger();

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb } from "@roster/db";
+import { testTempDir } from "@roster/db/testing";
 import fc from "fast-check";
 import { jsonRows } from "../src/sync/store/sql.ts";
 
@@ -12,7 +11,7 @@ const strictUtf8 = (hex: string) =>
 
 describe("the bulk write path", () => {
   test("stores any string as well-formed UTF-8 without NUL and reads it back as stored", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "roster-bulk-text-"));
+    const dir = testTempDir("bulk-text");
     const db = await createDb({ url: `file:${join(dir, "bulk.db")}` });
     await db.client.execute("create table texts (id integer primary key, a text, b text)");
     let next = 0;

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { testTempDir } from "@roster/db/testing";
 import { createKeyring, parseSecretKey, readOrCreateKeyFile } from "../src/secrets.ts";
 
 const freshKey = () => parseSecretKey(randomBytes(32).toString("base64"));
 
 describe("secrets", () => {
   test("creates the key file once, readable by its owner only", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "roster-key-")), "data", "secret.key");
+    const path = join(testTempDir("key"), "data", "secret.key");
     const first = readOrCreateKeyFile(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readOrCreateKeyFile(path).id).toBe(first.id);

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { createDb, isBusy, retryingBusy } from "../src/index.ts";
+import { testTempDir } from "../src/testing/index.ts";
 
-const freshFile = () => join(mkdtempSync(join(tmpdir(), "roster-db-robust-")), "roster.db");
+const freshFile = () => join(testTempDir("db-robust"), "roster.db");
 
 /** Another process takes the write lock and keeps it for `ms`; resolves once it holds it. */
 async function holdWriteLock(file: string, ms: number) {

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { testTempDir } from "./temp-dir.ts";
 
 export type Sqld = {
   /** `http://127.0.0.1:PORT`: what `DATABASE_URL` takes. */
@@ -65,7 +65,7 @@ function sqldCommand(args: string[], parentDeath: ParentDeath): string[] {
 export async function startSqld(
   options: { timeoutMs?: number; parentDeath?: ParentDeath } = {},
 ): Promise<Sqld> {
-  const dir = mkdtempSync(join(tmpdir(), "roster-sqld-"));
+  const dir = testTempDir("sqld");
   for (let attempt = 1; ; attempt++) {
     const httpPort = freePort();
     const args = [

@@ -1,11 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSqld, testDbKind } from "./sqld.ts";
+import { testTempDir } from "./temp-dir.ts";
 
 export type TestDatabase = {
   kind: "file" | "sqld";
-  /** A libSQL URL: `file:` in a fresh temporary folder, or a fresh sqld's `http://`. */
+  /** A libSQL URL: `file:` in a fresh temporary folder (`testTempDir`), or a fresh sqld's `http://`. */
   url: string;
   /** The database file's path (file only): for tests that look at the file itself. */
   path: string | null;
@@ -24,6 +23,6 @@ export async function createTestDatabase(
     const server = await startSqld();
     return { kind: "sqld", url: server.url, path: null, stop: server.stop };
   }
-  const path = join(mkdtempSync(join(tmpdir(), `roster-${name}-`)), `${name}.db`);
+  const path = join(testTempDir(name), `${name}.db`);
   return { kind: "file", url: `file:${path}`, path, stop: async () => {} };
 }
