@@ -1,18 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
+import { type ToyDirectory, toyUser } from "@roster/connector-kit/testing";
 import { startFakeResend } from "@roster/email/testing";
-import {
-  claimRun,
-  connectConnection,
-  createConnection,
-  executeRun,
-  getRun,
-  memoryLogger,
-  startEmailDispatcherThread,
-  systemClock,
-} from "../src/index.ts";
+import { getRun, memoryLogger, startEmailDispatcherThread, systemClock } from "../src/index.ts";
 import { untilSettled } from "./dispatch.ts";
-import { seedTenant, testDeps } from "./support.ts";
+import { toySync } from "./support.ts";
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
@@ -29,27 +20,15 @@ const directory = (count: number): ToyDirectory => ({
 async function queuedWelcomeEmails(users: number) {
   const resend = startFakeResend({ apiKey: "re_thread", rateLimit: 10 });
   cleanups.push(() => resend.stop());
+  const env = await toySync(directory(users), { sendPinEmails: true });
   // The run only queues: the transport's kind says Resend delivers, the thread sends.
-  const env = await testDeps([toyConnector(directory(users))], {
+  env.deps.email = {
     kind: "resend",
     sendBatch: () => Promise.reject(new Error("the run itself never sends")),
-  });
+  };
   env.deps.clock = systemClock;
-  const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, {
-    type: "toy",
-    settings: { sendPinEmails: true },
-    secret: "s3cret",
-  });
-  await connectConnection(tenant.ctx, connection.id);
-  const runId = await claimRun(env.deps, {
-    tenantId: tenant.tenantId,
-    connectionId: connection.id,
-    trigger: "manual",
-    triggeredBy: tenant.adminId,
-  });
-  await executeRun(env.deps, runId);
-  return { ...env, ...tenant, runId, resend };
+  const run = await env.run();
+  return { ...env, runId: run.id, resend };
 }
 
 describe("the dispatcher on its own thread", () => {
