@@ -30,28 +30,32 @@ export function startEmailDispatcherThread(
   log: Logger,
 ): EmailDispatcher {
   const worker = new Worker(new URL("./dispatcher-worker.ts", import.meta.url).href);
-  let stopped: Promise<void> | null = null;
-  let markStopped = () => {};
+  // The thread's end: it answered a stop, or it failed (then a stop has nothing to wait for).
+  let end = () => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
   worker.onmessage = (event: MessageEvent<FromThread>) => {
     const message = event.data;
     if (message.kind === "log") log[message.level](message.message, message.fields);
-    else markStopped();
+    else end();
   };
   worker.onerror = (event) => {
     log.error("email dispatcher thread failed", { error: event.message });
-    markStopped();
+    end();
   };
   const send = (message: ToThread) => worker.postMessage(message);
   send({ kind: "start", setup });
+  let stopped: Promise<void> | null = null;
   return {
     wake: () => {
       if (!stopped) send({ kind: "wake" });
     },
     stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        markStopped = resolve;
+      if (!stopped) {
         send({ kind: "stop" });
-      }).then(() => worker.terminate());
+        stopped = ended.then(() => worker.terminate());
+      }
       return stopped;
     },
   };
