@@ -34,7 +34,7 @@ async function measure(users: number, rate: number | null, seed: number): Promis
   const instance = await rosterInstance(sim, { sendPinEmails: true });
   const resend = rate === null ? null : await spawnResend("re_bench", rate);
   try {
-    // As a service runs it: the dispatcher on its own thread and connection (server.ts).
+    // As a service runs it: the dispatcher on its own thread (apps/api deps.ts startDispatcher).
     const dispatcher =
       rate === null || !resend
         ? null

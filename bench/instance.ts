@@ -144,6 +144,15 @@ export async function rosterInstance(
     handle.close();
     await database?.stop();
   };
-  const url = database?.url;
-  return { handle, url, deps, ctx, tenant, connector, settings: allSettings, run, close };
+  return {
+    handle,
+    url: database?.url,
+    deps,
+    ctx,
+    tenant,
+    connector,
+    settings: allSettings,
+    run,
+    close,
+  };
 }

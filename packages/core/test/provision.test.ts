@@ -1,16 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { type ToyDirectory, toyConnector, toyUser } from "@roster/connector-kit/testing";
+import { type ToyDirectory, toyUser } from "@roster/connector-kit/testing";
 import { outbox, syncRunIssues, syncRuns, userAliases, userChanges, users } from "@roster/db";
 import { eq } from "drizzle-orm";
 import {
   aliasExamples,
   claimRun,
-  connectConnection,
-  createConnection,
   DomainError,
-  executeRun,
   explainRunUser,
-  getRun,
   listUsers,
   provisionUser,
   searchDirectoryGroups,
@@ -21,7 +17,7 @@ import { createPlanner } from "../src/rules/plan.ts";
 import { createTakeoverGuard } from "../src/rules/takeover.ts";
 import { explainDecision } from "../src/runs/explain.ts";
 import { UserIndex } from "../src/sync/user-index.ts";
-import { addUser, seedTenant, testDeps } from "./support.ts";
+import { addUser, toySync } from "./support.ts";
 
 const directory = (): ToyDirectory => ({
   users: [
@@ -36,27 +32,10 @@ const directory = (): ToyDirectory => ({
 });
 
 async function setup(toy: ToyDirectory, settings: Record<string, unknown> = {}) {
-  const env = await testDeps([toyConnector(toy)]);
-  const tenant = await seedTenant(env.deps);
-  const connection = await createConnection(tenant.ctx, {
-    type: "toy",
-    settings,
-    secret: "s3cret",
-  });
-  await connectConnection(tenant.ctx, connection.id);
-  const fullRun = async () => {
-    const runId = await claimRun(env.deps, {
-      tenantId: tenant.tenantId,
-      connectionId: connection.id,
-      trigger: "manual",
-      triggeredBy: tenant.adminId,
-    });
-    await executeRun(env.deps, runId);
-    return getRun(tenant.ctx, runId);
-  };
+  const env = await toySync(toy, settings);
   const userOf = async (externalId: string) =>
     (await env.deps.db.db.select().from(users).where(eq(users.externalId, externalId)))[0];
-  return { ...env, ...tenant, connection, fullRun, userOf, toy };
+  return { ...env, fullRun: () => env.run(), userOf, toy };
 }
 
 describe("explainDecision", () => {

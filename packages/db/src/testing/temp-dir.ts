@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT_PREFIX = "roster-test-";
+/** A process's folder: the prefix, its pid, mkdtemp's suffix. */
+const ROOT_NAME = /^roster-test-(\d+)-/;
 let root: string | null = null;
 
 /**
@@ -19,9 +21,7 @@ export function testTempDir(prefix: string): string {
 
 function openRoot(): string {
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(
-      name.startsWith(ROOT_PREFIX) && name.slice(ROOT_PREFIX.length).split("-")[0],
-    );
+    const pid = Number(ROOT_NAME.exec(name)?.[1]);
     if (pid > 0 && !isAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   const dir = mkdtempSync(join(tmpdir(), `${ROOT_PREFIX}${process.pid}-`));
