@@ -158,3 +158,29 @@ suite("three API processes on one sqld (one with the scheduler, two without)", (
     expect((await runs()).filter((run) => run.trigger === "automatic")).toHaveLength(1);
   }, 300_000);
 });
+
+suite("a service on sqld reads the server's page cache at start-up", () => {
+  const env = (url: string) => ({
+    DATABASE_URL: url,
+    ROSTER_SECRET_KEY: Buffer.alloc(32, 13).toString("base64"),
+    ROSTER_SCHEDULER: "off",
+  });
+  const started = async (stock: boolean) => {
+    const sqld = await startSqld({ stock });
+    cleanups.push(() => sqld.stop());
+    const api = await spawnApi(env(sqld.url));
+    api.child.kill();
+    await api.child.exited;
+    return api.startupLog;
+  };
+
+  test("sqld as shipped (2 MiB): the log says so and how to fix it", async () => {
+    const log = await started(true);
+    expect(log).toContain("page cache is 2 MiB");
+    expect(log).toContain("--extensions-path");
+  });
+
+  test("sqld with Roster's extension: no warning", async () => {
+    expect(await started(false)).not.toContain("page cache");
+  });
+});

@@ -3,7 +3,10 @@ import { createTestDatabase } from "@roster/db/testing";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 
-/** The real service (`apps/api/src/main.ts`) as a child process on a given database file. */
+/**
+ * The real service (`apps/api/src/main.ts`) as a child process on a given database file;
+ * `startupLog` is what it printed until it listened.
+ */
 export async function spawnApi(env: Record<string, string>) {
   const child = Bun.spawn(["bun", join(ROOT, "apps", "api", "src", "main.ts")], {
     env: { ...process.env, PORT: "0", ROSTER_LOG_LEVEL: "warn", ...env },
@@ -19,7 +22,7 @@ export async function spawnApi(env: Record<string, string>) {
   }
   reader.releaseLock();
   const url = (/listening on (\S+)/.exec(text) as RegExpExecArray)[1] as string;
-  return { url, child };
+  return { url, child, startupLog: text };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   startEmailDispatcherThread,
   systemClock,
 } from "@roster/core";
-import { createDb, migrateDb } from "@roster/db";
+import { createDb, migrateDb, serverCacheWarning } from "@roster/db";
 import { createEmailTransport } from "@roster/email";
 import type { Config } from "./config.ts";
 import { connectorRegistry, installedConnectors } from "./connectors.ts";
@@ -23,6 +23,11 @@ export async function createDeps(config: Config): Promise<CoreDeps> {
     ? parseSecretKey(config.ROSTER_SECRET_KEY)
     : readOrCreateKeyFile(config.ROSTER_SECRET_KEY_FILE);
   const log = createLogger({ level: config.ROSTER_LOG_LEVEL });
+  // On a libSQL server: a page cache too small for large syncs is the operator's to fix.
+  if (!config.DATABASE_URL.startsWith("file:")) {
+    const warning = await serverCacheWarning(db.client);
+    if (warning) log.warn(warning);
+  }
   const leaseMs = config.ROSTER_RUN_LEASE_SECONDS * 1000;
   const deps: CoreDeps = {
     db,

@@ -652,6 +652,7 @@ describe("user synchronization", () => {
       "tokenHash",
       "secretCiphertext",
       "bodyCiphertext",
+      "ciphertext",
       "$argon2id",
     ]) {
       expect(all).not.toContain(field);

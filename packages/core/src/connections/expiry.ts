@@ -4,6 +4,7 @@ import {
   newId,
   notifications,
   outbox,
+  outboxBodies,
   tenants,
   users,
 } from "@roster/db";
@@ -80,16 +81,20 @@ export async function checkSecretExpiry(deps: CoreDeps, connection: Connection):
         expiresAt,
         expired,
       });
+      const id = newId("eml");
       await tx.insert(outbox).values({
-        id: newId("eml"),
+        id,
         tenantId: connection.tenantId,
         to: message.to,
         subject: message.subject,
         kind: "secret_expiry",
-        bodyCiphertext: deps.keyring.encrypt(
+        createdAt: now,
+      });
+      await tx.insert(outboxBodies).values({
+        outboxId: id,
+        ciphertext: deps.keyring.encrypt(
           JSON.stringify({ text: message.text, html: message.html }),
         ),
-        createdAt: now,
       });
     }
   });

@@ -10,7 +10,6 @@ export type ClaimedEmail = {
   kind: string;
   to: string;
   subject: string;
-  bodyCiphertext: string | null;
   attempts: number;
 };
 
@@ -19,7 +18,7 @@ export type ClaimedBatch = { key: string; rows: ClaimedEmail[] };
 
 export type ClaimOptions = { owner: string; leaseMs: number; limit: number };
 
-const COLUMNS = `id, run_id, kind, "to", subject, body_ciphertext, attempts`;
+const COLUMNS = `id, run_id, kind, "to", subject, attempts`;
 /** A row no process holds (never leased, or its holder stopped renewing), and due. */
 const FREE_AND_DUE = `status = 'pending'
   and (lease_expires_at is null or lease_expires_at <= :now)
@@ -111,6 +110,30 @@ export async function assignKey(
   return key;
 }
 
+/**
+ * The encrypted bodies of claimed rows, by id, read just before their request: a read, so
+ * it never waits for a sync's write lock, and the claim itself rewrites only narrow rows.
+ */
+export async function readBodies(
+  deps: CoreDeps,
+  rows: readonly ClaimedEmail[],
+): Promise<Map<string, string>> {
+  const result = await deps.db.client.execute({
+    sql: `select outbox_id, ciphertext from outbox_bodies where outbox_id in ${IN_IDS}`,
+    args: [idList(rows.map((row) => row.id))],
+  });
+  return new Map(result.rows.map((row) => [String(row.outbox_id), String(row.ciphertext)]));
+}
+
+/** Whether a claim would find a row: a read, so it never waits for a sync's write lock. */
+export async function anyClaimable(deps: CoreDeps): Promise<boolean> {
+  const result = await deps.db.client.execute({
+    sql: `select exists(select 1 from outbox where ${FREE_AND_DUE}) as found`,
+    args: { now: deps.clock.now().getTime() },
+  });
+  return Number(result.rows[0]?.found) === 1;
+}
+
 /** When the next pending row becomes claimable (its retry time or its lease's end), if any. */
 export async function nextDueAt(deps: CoreDeps): Promise<number | null> {
   const result = await deps.db.client.execute(
@@ -127,6 +150,5 @@ const claimedOf = (row: Record<string, unknown>): ClaimedEmail => ({
   kind: String(row.kind),
   to: String(row.to),
   subject: String(row.subject),
-  bodyCiphertext: row.body_ciphertext === null ? null : String(row.body_ciphertext),
   attempts: Number(row.attempts),
 });

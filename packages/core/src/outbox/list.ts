@@ -1,5 +1,5 @@
-import { outbox } from "@roster/db";
-import { desc } from "drizzle-orm";
+import { outbox, outboxBodies } from "@roster/db";
+import { desc, eq } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { afterCursor, decodeCursor, iso, type Page, toPage } from "../paging.ts";
 
@@ -24,8 +24,17 @@ export async function listOutbox(
 ): Promise<Page<OutboxView>> {
   const cursor = decodeCursor(page.cursor);
   const rows = await deps.db.db
-    .select()
+    .select({
+      id: outbox.id,
+      to: outbox.to,
+      subject: outbox.subject,
+      kind: outbox.kind,
+      status: outbox.status,
+      createdAt: outbox.createdAt,
+      ciphertext: outboxBodies.ciphertext,
+    })
     .from(outbox)
+    .leftJoin(outboxBodies, eq(outboxBodies.outboxId, outbox.id))
     .where(afterCursor(cursor, outbox.createdAt, outbox.id, "desc"))
     .orderBy(desc(outbox.createdAt), desc(outbox.id))
     .limit(page.limit + 1);
@@ -34,8 +43,8 @@ export async function listOutbox(
     page.limit,
     (row) => ({ at: row.createdAt.getTime(), id: row.id }),
     (row) => {
-      const body = row.bodyCiphertext
-        ? (JSON.parse(deps.keyring.decrypt(row.bodyCiphertext)) as { text: string; html: string })
+      const body = row.ciphertext
+        ? (JSON.parse(deps.keyring.decrypt(row.ciphertext)) as { text: string; html: string })
         : null;
       return {
         id: row.id,

@@ -13,7 +13,8 @@ const STILL_PENDING = "+outbox.status = 'pending'";
 const clip = (error: string) => error.slice(0, ERROR_LENGTH);
 
 /**
- * Sent: the provider's id and time kept, the body (it may hold a PIN) deleted. Recorded
+ * Sent: the provider's id and time kept, the body (it may hold a PIN) deleted, whatever the
+ * row's state: the email went out. Recorded
  * whoever holds the lease now: a process that took the rows over sends them under the same
  * key, and Resend answers it with these same ids.
  */
@@ -22,14 +23,19 @@ export function sentStatements(
   now: number,
 ): InStatement[] {
   if (rows.length === 0) return [];
+  const sent = JSON.stringify(rows.map((row) => [row.id, row.providerId]));
   return [
     {
-      sql: `update outbox set status = 'sent', sent_at = ?, body_ciphertext = null,
+      sql: `update outbox set status = 'sent', sent_at = ?,
               provider_id = sent.value ->> 1, attempts = attempts + 1, last_error = null,
               lease_owner = null, lease_expires_at = null, next_attempt_at = null
             from json_each(?) as sent
             where outbox.id = sent.value ->> 0 and ${STILL_PENDING}`,
-      args: [now, JSON.stringify(rows.map((row) => [row.id, row.providerId]))],
+      args: [now, sent],
+    },
+    {
+      sql: "delete from outbox_bodies where outbox_id in (select value ->> 0 from json_each(?))",
+      args: [sent],
     },
   ];
 }

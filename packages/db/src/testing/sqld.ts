@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { buildSqldExtensions } from "../sqld-extensions.ts";
 import { testTempDir } from "./temp-dir.ts";
 
 export type Sqld = {
@@ -57,13 +58,35 @@ function sqldCommand(args: string[], parentDeath: ParentDeath): string[] {
     : ["sh", "-c", WATCHDOG, "sqld-watchdog", sqldBinary(), ...args];
 }
 
+let extensions: string | null | undefined;
+
+/**
+ * The `--extensions-path` folder with Roster's page-cache extension, built once a process:
+ * tests and the bench run sqld as the README tells operators to. `ROSTER_SQLD_STOCK=1` runs
+ * sqld as shipped (SQLite's 2 MiB cache), to measure the difference. Without a C compiler the
+ * servers run stock, said once.
+ */
+function extensionsPath(): string | null {
+  if (extensions !== undefined) return extensions;
+  if (process.env.ROSTER_SQLD_STOCK === "1") return (extensions = null);
+  const built = buildSqldExtensions(testTempDir("sqld-extensions"));
+  if ("error" in built) console.warn(`sqld runs without Roster's page cache: ${built.error}`);
+  extensions = "dir" in built ? built.dir : null;
+  return extensions;
+}
+
 /**
  * Starts one sqld on 127.0.0.1 with free ports and a fresh temporary directory, and waits for
  * its `/health`. The server dies with this process even on a crash; `stop()` ends it sooner
  * and removes its files.
  */
 export async function startSqld(
-  options: { timeoutMs?: number; parentDeath?: ParentDeath } = {},
+  options: {
+    timeoutMs?: number;
+    parentDeath?: ParentDeath;
+    /** sqld as shipped, without Roster's page-cache extension. */
+    stock?: boolean;
+  } = {},
 ): Promise<Sqld> {
   const dir = testTempDir("sqld");
   for (let attempt = 1; ; attempt++) {
@@ -79,6 +102,8 @@ export async function startSqld(
       "--admin-listen-addr",
       `127.0.0.1:${freePort()}`,
     ];
+    const extensionsDir = options.stock ? null : extensionsPath();
+    if (extensionsDir) args.push("--extensions-path", extensionsDir);
     const logFile = join(dir, `sqld-${attempt}.log`);
     const child = Bun.spawn(sqldCommand(args, options.parentDeath ?? "setpriv"), {
       stdin: "pipe",

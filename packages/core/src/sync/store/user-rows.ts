@@ -1,6 +1,14 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { DirectorySignIn } from "@roster/connector-kit";
-import { newId, outbox, userAliases, userChanges, userRoles, users } from "@roster/db";
+import {
+  newId,
+  outbox,
+  outboxBodies,
+  userAliases,
+  userChanges,
+  userRoles,
+  users,
+} from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../../context.ts";
 import type { Action } from "../../rules/plan.ts";
@@ -35,6 +43,8 @@ export type ChunkRows = {
   aliasResets: string[];
   aliases: InValue[][];
   outbox: InValue[][];
+  /** Each outbox row's encrypted body (`outbox_bodies`). */
+  outboxBodies: InValue[][];
   /** Restored users: their roles become `User` only (spec §4.11). */
   roleResets: string[];
   /** Users converted to directory sign-in or restored: their sessions end. */
@@ -50,6 +60,7 @@ export const noRows = (): ChunkRows => ({
   aliasResets: [],
   aliases: [],
   outbox: [],
+  outboxBodies: [],
   roleResets: [],
   sessionEnds: [],
   changes: [],
@@ -97,7 +108,6 @@ const OUTBOX: ColumnKey<typeof outbox>[] = [
   "to",
   "subject",
   "kind",
-  "bodyCiphertext",
   "status",
   "attempts",
   "createdAt",
@@ -124,18 +134,19 @@ export function gatherRows(
     });
     // The body holds the PIN: it is stored encrypted, never in clear.
     const body = deps.keyring.encrypt(JSON.stringify({ text: message.text, html: message.html }));
+    const id = newId("eml");
     rows.outbox.push([
-      newId("eml"),
+      id,
       tenantId,
       target.runId,
       message.to,
       message.subject,
       "welcome",
-      body,
       "pending",
       0,
       now,
     ]);
+    rows.outboxBodies.push([id, body]);
   };
   const aliasesOf = (user: KnownUser) => {
     for (const alias of user.aliases) rows.aliases.push([tenantId, user.id, alias]);
@@ -224,6 +235,7 @@ export function chunkStatements(tenantId: string, rows: ChunkRows, guard: Guard)
       : []),
     ...insertRows(userAliases, ["tenantId", "userId", "alias"], rows.aliases, { guard }),
     ...insertRows(outbox, OUTBOX, rows.outbox, { guard }),
+    ...insertRows(outboxBodies, ["outboxId", "ciphertext"], rows.outboxBodies, { guard }),
     ...(rows.sessionEnds.length > 0
       ? [
           {
