@@ -67,12 +67,16 @@ let extensions: string | null | undefined;
  * servers run stock, said once.
  */
 function extensionsPath(): string | null {
-  if (extensions !== undefined) return extensions;
-  if (process.env.ROSTER_SQLD_STOCK === "1") return (extensions = null);
-  const built = buildSqldExtensions(testTempDir("sqld-extensions"));
-  if ("error" in built) console.warn(`sqld runs without Roster's page cache: ${built.error}`);
-  extensions = "dir" in built ? built.dir : null;
+  if (extensions === undefined) extensions = buildExtensions();
   return extensions;
+}
+
+function buildExtensions(): string | null {
+  if (process.env.ROSTER_SQLD_STOCK === "1") return null;
+  const built = buildSqldExtensions(testTempDir("sqld-extensions"));
+  if ("dir" in built) return built.dir;
+  console.warn(`sqld runs without Roster's page cache: ${built.error}`);
+  return null;
 }
 
 /**
