@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { Decision } from "../src/rules/plan.ts";
 import type { DecidedChunk } from "../src/sync/store/index.ts";
-import { createWriteQueue } from "../src/sync/write-queue.ts";
+import { createWriteQueue, SERVER_CHUNKS } from "../src/sync/write-queue.ts";
 
 const decision = (i: number): Decision =>
   ({
@@ -42,4 +42,12 @@ test("draining writes everything left, in chunks no larger than the limit", asyn
   for (let i = 0; i < 50_000; i += 1) queue.add(decision(i));
   await queue.drain();
   expect(writer.chunks).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 19_000]);
+});
+
+test("on a libSQL server the queue hands over large chunks: its transactions are sized by their pace", async () => {
+  const writer = slowWriter(0);
+  const queue = createWriteQueue(writer.write, SERVER_CHUNKS);
+  for (let i = 0; i < 120_000; i += 1) queue.add(decision(i));
+  await queue.drain();
+  expect(writer.chunks).toEqual([50_000, 50_000, 20_000]);
 });

@@ -238,7 +238,10 @@ export function startEmailDispatcher(
   // Batches leased and waiting for their turn, topped up in the background once a second's
   // worth is gone.
   const claimAhead = Math.max(1, Math.ceil(settings.ratePerSecond * settings.claimAheadSeconds));
-  const refillBelow = Math.max(1, claimAhead - Math.ceil(settings.ratePerSecond));
+  // A second's worth a claim: a claim rewrites each row it leases, and a large one kept the
+  // first of them from being sent for a second (measured: 290 batches in 1.1 s).
+  const perClaim = Math.min(claimAhead, Math.ceil(settings.ratePerSecond));
+  const refillBelow = claimAhead - perClaim;
   const claimed: ClaimedBatch[] = [];
   let claiming: Promise<void> | null = null;
   // A claim that found fewer rows than it asked for took every due row: until new rows are
@@ -255,9 +258,7 @@ export function startEmailDispatcher(
       lookedAt = performance.now();
       if (!(await anyClaimable(deps))) return;
     }
-    // A second's worth at most: a claim rewrites each row it leases, and a large one kept
-    // the first of them from being sent for a second (measured: 290 batches in 1.1 s).
-    const wanted = Math.min(claimAhead - claimed.length, claimAhead - refillBelow);
+    const wanted = Math.min(claimAhead - claimed.length, perClaim);
     const wakesBefore = wakes;
     const batches = await claimBatches(deps, write, {
       owner,

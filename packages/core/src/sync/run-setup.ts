@@ -9,7 +9,7 @@ import { activeUsersOf, type JsonQuery, jsonQueryOn } from "./store/user-chunks.
 import type { SyncMode, SyncTarget } from "./synchronize.ts";
 import { createTally } from "./tally.ts";
 import { UserIndex } from "./user-index.ts";
-import { createWriteQueue } from "./write-queue.ts";
+import { createWriteQueue, FILE_CHUNKS, SERVER_CHUNKS } from "./write-queue.ts";
 
 /**
  * Everything a run decides with, and its read under way: what to read (everything, or the
@@ -61,9 +61,12 @@ export async function setUpRun(
     // A preview keeps no decisions: keeping them would hold the whole directory.
     const queue =
       store &&
-      createWriteQueue(async (chunk) => {
-        for (const { action } of await store.writeDecisions(chunk)) tally.refused(action);
-      });
+      createWriteQueue(
+        async (chunk) => {
+          for (const { action } of await store.writeDecisions(chunk)) tally.refused(action);
+        },
+        deps.db.openPageWriter ? FILE_CHUNKS : SERVER_CHUNKS,
+      );
     return {
       options,
       read,
