@@ -11,6 +11,7 @@ import {
 import { secretExpiryEmail } from "@roster/email";
 import { eq, inArray } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
+import { sealBody } from "../outbox/body.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import { holdersOf } from "../runs/notify.ts";
 
@@ -92,9 +93,7 @@ export async function checkSecretExpiry(deps: CoreDeps, connection: Connection):
       });
       await tx.insert(outboxBodies).values({
         outboxId: id,
-        ciphertext: deps.keyring.encrypt(
-          JSON.stringify({ text: message.text, html: message.html }),
-        ),
+        ciphertext: sealBody(deps.keyring, message),
       });
     }
   });

@@ -2,6 +2,7 @@ import { type EmailMessage, MAX_BATCH_EMAILS } from "@roster/email";
 import type { CoreDeps } from "../context.ts";
 import { errorMessage } from "../logger.ts";
 import { leaseMsOf } from "../sync/store/lease.ts";
+import { openBody } from "./body.ts";
 import {
   anyClaimable,
   assignKey,
@@ -132,10 +133,7 @@ export function startEmailDispatcher(
   const messageOf = (row: ClaimedEmail, ciphertext: string | undefined): EmailMessage | null => {
     if (!ciphertext) return null;
     try {
-      const body = JSON.parse(deps.keyring.decrypt(ciphertext)) as {
-        text: string;
-        html: string;
-      };
+      const body = openBody(deps.keyring, ciphertext);
       return { to: row.to, subject: row.subject, text: body.text, html: body.html };
     } catch {
       return null;

@@ -2,6 +2,7 @@ import { outbox, outboxBodies } from "@roster/db";
 import { desc, eq } from "drizzle-orm";
 import type { CoreDeps } from "../context.ts";
 import { afterCursor, decodeCursor, iso, type Page, toPage } from "../paging.ts";
+import { openBody } from "./body.ts";
 
 export type OutboxView = {
   id: string;
@@ -43,9 +44,7 @@ export async function listOutbox(
     page.limit,
     (row) => ({ at: row.createdAt.getTime(), id: row.id }),
     (row) => {
-      const body = row.ciphertext
-        ? (JSON.parse(deps.keyring.decrypt(row.ciphertext)) as { text: string; html: string })
-        : null;
+      const body = row.ciphertext ? openBody(deps.keyring, row.ciphertext) : null;
       return {
         id: row.id,
         to: row.to,

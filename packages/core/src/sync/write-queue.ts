@@ -59,6 +59,11 @@ export function createWriteQueue(
     // Awaited by settle(); this only keeps a rejection from counting as unhandled meanwhile.
     inFlight.catch(() => {});
   };
+  /** Flushes until nothing decided is left: one chunk may hold only part of the buffer. */
+  const flushAll = async () => {
+    do await flush();
+    while (buffer.actions.length > 0);
+  };
   return {
     add({ action, warnings }: Decision) {
       buffer.warnings.push(...warnings);
@@ -77,8 +82,7 @@ export function createWriteQueue(
     },
     /** Writes everything decided; throws what a write threw. */
     async drain() {
-      do await flush();
-      while (buffer.actions.length > 0);
+      await flushAll();
       await settle();
     },
     /**
@@ -89,8 +93,7 @@ export function createWriteQueue(
       if (isWriteFailure(readError)) return readError;
       try {
         await settle();
-        do await flush();
-        while (buffer.actions.length > 0);
+        await flushAll();
         await settle();
         return readError;
       } catch (writeError) {

@@ -11,6 +11,7 @@ import {
 } from "@roster/db";
 import { welcomeEmail } from "@roster/email";
 import type { CoreDeps } from "../../context.ts";
+import { sealBody } from "../../outbox/body.ts";
 import type { Action } from "../../rules/plan.ts";
 import type { KnownUser } from "../user-index.ts";
 import {
@@ -133,7 +134,7 @@ export function gatherRows(
       restored,
     });
     // The body holds the PIN: it is stored encrypted, never in clear.
-    const body = deps.keyring.encrypt(JSON.stringify({ text: message.text, html: message.html }));
+    const body = sealBody(deps.keyring, message);
     const id = newId("eml");
     rows.outbox.push([
       id,
